@@ -1,0 +1,1 @@
+"""The `beholder` command line: one module per command, errors as one line, never a traceback."""
