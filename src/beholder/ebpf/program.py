@@ -103,20 +103,36 @@ class Program:
         """Sample every online CPU with the software cpu-clock at `frequency` Hz."""
         if frequency <= 0:
             raise ValueError("frequency must be positive")
-        links = []
+        return self.attach_perf_sampling(kperf.PERF_TYPE_SOFTWARE, kperf.PERF_COUNT_SW_CPU_CLOCK,
+                                         frequency=frequency)
+
+    def attach_perf_sampling(self, type_: int, config: int, *, frequency: int = 0,
+                             period: int = 0, cpus: list[int] | None = None) -> list[Link]:
+        """Open a sampling perf event on each CPU (default: all online) and attach to each."""
+        if (frequency <= 0) == (period <= 0):
+            raise ValueError("give exactly one of a positive frequency or period")
+        what = f"{frequency} Hz" if frequency else f"every {period}"
+        links: list[Link] = []
         try:
-            for cpu in kperf.online_cpus():
+            for cpu in kperf.online_cpus() if cpus is None else cpus:
                 try:
-                    fd = kperf.open_event(kperf.PERF_TYPE_SOFTWARE, kperf.PERF_COUNT_SW_CPU_CLOCK,
-                                          cpu=cpu, freq=frequency)
+                    fd = kperf.open_event(type_, config, cpu=cpu, freq=frequency, period=period)
                 except OSError as e:
-                    raise AttachError(f"perf_event_open(cpu-clock, cpu {cpu}): {e.strerror}") from e
-                links.append(self.attach_perf_event(fd, f"cpu-clock {frequency} Hz on cpu {cpu}"))
+                    raise AttachError(f"perf_event_open(type {type_}, config {config}, cpu {cpu}): "
+                                      f"{e.strerror}") from e
+                links.append(self.attach_perf_event(fd, f"perf {type_}/{config} {what} on cpu {cpu}"))
         except BaseException:
             for link in links:
                 link.close()
             raise
         return links
+
+    def test_run(self, ctx: bytes = b"") -> int:
+        """Run the program once now, in this task (raw tracepoint / syscall programs)."""
+        try:
+            return k.prog_test_run(self.fd, ctx)
+        except OSError as e:
+            raise AttachError(f"cannot run program '{self.name}': {e.strerror}") from e
 
     def attach_cgroup(self, path: str) -> Link:
         """Attach a cgroup program (cgroup_skb, cgroup/connect4, sockops...) to a v2 cgroup."""

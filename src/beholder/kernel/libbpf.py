@@ -218,3 +218,32 @@ def byref(obj: Any) -> Any:
 
 def size_out() -> Any:
     return c_size_t(0)
+
+
+class _TestRunOpts(_c.Structure):
+    _fields_ = [("sz", c_size_t), ("data_in", c_void_p), ("data_out", c_void_p),
+                ("data_size_in", c_uint), ("data_size_out", c_uint), ("ctx_in", c_void_p),
+                ("ctx_out", c_void_p), ("ctx_size_in", c_uint), ("ctx_size_out", c_uint),
+                ("retval", c_uint), ("repeat", c_int), ("duration", c_uint), ("flags", c_uint),
+                ("cpu", c_uint), ("batch_size", c_uint)]
+
+
+lib.bpf_prog_test_run_opts.restype = c_int
+lib.bpf_prog_test_run_opts.argtypes = [c_int, _c.POINTER(_TestRunOpts)]
+
+
+def prog_test_run(prog_fd: int, ctx: bytes = b"") -> int:
+    """Run a program once in the calling task (BPF_PROG_TEST_RUN); returns its return value.
+
+    Raw tracepoint programs run this way see the caller as `current`, which is how
+    BEGIN/END blocks of trace programs execute without a probe to fire them."""
+    opts = _TestRunOpts(sz=_c.sizeof(_TestRunOpts))
+    keep = None
+    if ctx:
+        keep = _c.create_string_buffer(ctx, len(ctx))
+        opts.ctx_in = _c.addressof(keep)
+        opts.ctx_size_in = len(ctx)
+    ret = lib.bpf_prog_test_run_opts(prog_fd, _c.byref(opts))
+    del keep
+    check_int(ret)
+    return int(opts.retval)

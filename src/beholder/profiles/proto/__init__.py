@@ -1,0 +1,1 @@
+"""pprof's profile.proto and its generated protobuf classes (see README.md to regenerate)."""
