@@ -75,6 +75,24 @@ def _prog_ids() -> set[int]:
 _session_prog_ids: set[int] = set()
 
 
+def _held_by_other_processes() -> set[int]:
+    """Program ids that another live process holds through an fd (its own, not our leak)."""
+    held: set[int] = set()
+    me = str(os.getpid())
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or pid == me:
+            continue
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fdinfo"):
+                with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                    for line in f:
+                        if line.startswith("prog_id:"):
+                            held.add(int(line.split()[1]))
+        except OSError:
+            continue
+    return held
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     if os.geteuid() == 0:
         _session_prog_ids.update(_prog_ids())
@@ -85,7 +103,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if os.geteuid() != 0 or not CI:
         return  # outside CI other tools on the machine may load programs meanwhile
     gc.collect()
-    left = _prog_ids() - _session_prog_ids
+    left = _prog_ids() - _session_prog_ids - _held_by_other_processes()
     if left:
         print(f"\nERROR: BPF programs loaded by the tests are still in the kernel: {sorted(left)}")
         session.exitstatus = 1
