@@ -34,10 +34,12 @@ int main(int argc, char **argv)
 	const char *mode = argv[1];
 	long n = atol(argv[2]);
 	char line[16];
-	printf("ready\n");
-	fflush(stdout);
-	if (!fgets(line, sizeof(line), stdin))
-		return 3;
+	if (!getenv("WORKLOAD_NOWAIT")) { /* tests that trace with -c start it directly */
+		printf("ready\n");
+		fflush(stdout);
+		if (!fgets(line, sizeof(line), stdin))
+			return 3;
+	}
 
 	if (!strcmp(mode, "getppid")) {
 		for (long i = 0; i < n; i++)
@@ -49,6 +51,13 @@ int main(int argc, char **argv)
 				pin((int)(i / (n / ncpu + 1)) % ncpu);
 			syscall(SYS_getppid);
 		}
+	} else if (!strcmp(mode, "writes")) {
+		/* write(2) sizes 0..99 repeated: a known distribution for hist/lhist/stats */
+		char buf[128] = { 0 };
+		FILE *devnull = fopen("/dev/null", "w");
+		for (long i = 0; i < n; i++)
+			if (write(fileno(devnull), buf, i % 100) < 0)
+				return 4;
 	} else if (!strcmp(mode, "nanosleep")) {
 		/* glibc's nanosleep() is clock_nanosleep; the syscall itself reaches do_nanosleep too */
 		struct timespec ts = { 0, 1000 };

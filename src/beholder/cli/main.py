@@ -8,6 +8,7 @@ from beholder import __version__
 
 from .doctor import doctor
 from .errors import run_guarded
+from .trace import trace
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -17,6 +18,7 @@ def cli() -> None:
 
 
 cli.add_command(doctor)
+cli.add_command(trace)
 
 
 def main() -> None:

@@ -47,7 +47,11 @@ class VerifierError(LoadError):
         self.program, self.errno, self.verifier_log = program, errno, verifier_log
         lines = [ln for ln in verifier_log.splitlines() if ln.strip()]
         tail = "\n".join("  " + ln for ln in lines[-self.TAIL_LINES:])
-        msg = f"verifier rejected program '{program}': {os.strerror(errno)}"
+        reason = os.strerror(errno)
+        if errno == 28:  # ENOSPC: the log filled up, which happens on the longest analyses
+            reason = ("the verifier log overflowed (the program is too large or has a loop the "
+                      "verifier cannot bound)")
+        msg = f"verifier rejected program '{program}': {reason}"
         if tail:
             msg += f"\n{tail}"
         BPFError.__init__(self, msg)
