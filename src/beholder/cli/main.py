@@ -8,6 +8,7 @@ from beholder import __version__
 
 from .doctor import doctor
 from .errors import run_guarded
+from .tool import tool
 from .trace import trace
 
 
@@ -19,6 +20,7 @@ def cli() -> None:
 
 cli.add_command(doctor)
 cli.add_command(trace)
+cli.add_command(tool)
 
 
 def main() -> None:

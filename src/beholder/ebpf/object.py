@@ -212,10 +212,14 @@ class Object:
         """Attach every program whose section says where (libbpf's auto-attach)."""
         return [p.attach() for p in self.programs.values()]
 
-    def close(self) -> None:
+    def detach(self) -> None:
+        """Close every link made through this object's programs; programs and maps stay."""
         for link in self._links:
             link.close()
         self._links.clear()
+
+    def close(self) -> None:
+        self.detach()
         if self._handle is not None:
             lib.bpf_object__close(self._handle)
             self._handle = None

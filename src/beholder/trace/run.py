@@ -81,9 +81,12 @@ class Runner:
     def start(self) -> None:
         s = self.session
         s.load()
-        n = s.attach() + sum(1 for p in s.plan.probes if p.provider in ("begin", "end"))
-        self.on_event("attached", n)
+        # BEGIN runs before anything else is attached, so its output comes first and the state
+        # it sets up (thresholds, lookup tables) is there when the first probe fires.
+        self.on_event("attached", len(s.plan.probes))
         s.run_special("begin")
+        s.poll(0)
+        s.attach()
         if self._go is not None:
             os.write(self._go, b"go\n")
             os.close(self._go)
@@ -102,6 +105,7 @@ class Runner:
 
     def finish(self) -> int:
         s = self.session
+        s.detach()  # as bpftrace: probes stop before END runs, so END sees a still world
         s.poll(0)  # drain what came before the end (discarded after an exit())
         s.discard = False
         s.run_special("end")

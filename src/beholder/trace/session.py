@@ -126,6 +126,10 @@ class Session:
             self.attached += 1
         return self.attached
 
+    def detach(self) -> None:
+        if self.obj is not None:
+            self.obj.detach()
+
     def run_special(self, which: str) -> None:
         assert self.obj is not None
         for pp in self.plan.probes:

@@ -18,12 +18,14 @@ from .types import (
     UINT64,
     USERNAME,
     USTACK,
+    CType,
     pointer,
     raw_bytes,
     string,
     tuple_of,
 )
 
+UNSET_PARAM = CType("int", pointee="$unset")  # an int 0 that becomes "" next to a string
 _INT_CASTS = {f"{s}int{b}": (b // 8, s == "") for s in ("", "u") for b in (8, 16, 32, 64)}
 _INT_CASTS.update({"char": (1, True), "short": (2, True), "int": (4, True), "long": (8, True),
                    "u8": (1, False), "u16": (2, False), "u32": (4, False), "u64": (8, False),
@@ -80,7 +82,9 @@ class ExprEmitter(Emitter):
 
     def _e_PositionalParam(self, node: ast.PositionalParam) -> V:
         params = self.options.get("positional") or []
-        text = params[node.index - 1] if node.index <= len(params) else ""
+        if node.index > len(params):
+            return V(UNSET_PARAM, const(0))
+        text = params[node.index - 1]
         try:
             return V(INT64, const(int(text, 0)))
         except ValueError:
@@ -272,6 +276,11 @@ class ExprEmitter(Emitter):
         return self.binop(op, self.expr(node.left), self.expr(node.right), node)
 
     def binop(self, op: str, left: V, right: V, node: ast.Node) -> V:
+        # An unset $N reads as "" beside a string and as 0 beside a number.
+        if left.ty is UNSET_PARAM and right.ty.kind == "str":
+            left = self.string_literal("")
+        if right.ty is UNSET_PARAM and left.ty.kind == "str":
+            right = self.string_literal("")
         if left.ty.kind == "str" or right.ty.kind == "str":
             if op not in ("==", "!="):
                 raise CodegenError(f"operator {op} does not apply to strings", node)

@@ -120,7 +120,7 @@ class ExprTyper:
             self.diags.error("positional parameters start at $1", e.loc)
             return ty.INT
         if e.index > len(self.positional):
-            return ty.INT  # unset parameters read as 0 (or "" inside str())
+            return ty.UNKNOWN  # unset: 0 next to numbers, "" next to strings (codegen decides)
         value = self.positional[e.index - 1]
         try:
             int(value, 0)
@@ -130,8 +130,10 @@ class ExprTyper:
 
     def binop(self, e: ast.Binop) -> SType:
         lt, rt = self.expr(e.left), self.expr(e.right)
-        if e.op in ("==", "!=") and lt.kind is rt.kind is ty.Kind.STRING:
-            return ty.INT
+        if e.op in ("==", "!=") and ty.Kind.STRING in (lt.kind, rt.kind) and (
+                lt.kind in (ty.Kind.STRING, ty.Kind.UNKNOWN)
+                and rt.kind in (ty.Kind.STRING, ty.Kind.UNKNOWN)):
+            return ty.INT  # string ==; an unknown side (unset $N, args) is checked by codegen
         for t, side in ((lt, e.left), (rt, e.right)):
             self.need_numeric(t, side, e.op)
         return ty.INT
