@@ -49,8 +49,18 @@ class ArgsResolver:
             found = fields.get(access.field)
             if found is None:
                 names = ", ".join(n for n, f in fields.items() if not f.is_common)
+                hint = ""
+                if point.expanded_from:
+                    having = [
+                        p.raw for p in probe.attach_points
+                        if p.spec is not None and access.field in (
+                            self._fields(f"{p.spec.target}:{p.spec.func}") or {})
+                    ]
+                    hint = (f" ({point.expanded_from} also matched it; name the tracepoints "
+                            f"that have '{access.field}', e.g. {','.join(having[:2])})"
+                            if having else f" ({point.expanded_from} matched it)")
                 self.ctx.diagnostics.error(
-                    f"tracepoint:{tp} has no field '{access.field}'; fields are: {names}",
+                    f"tracepoint:{tp} has no field '{access.field}'; fields are: {names}{hint}",
                     access.loc,
                 )
                 return ty.UNKNOWN
