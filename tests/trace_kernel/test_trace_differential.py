@@ -40,6 +40,18 @@ def test_same_output_as_bpftrace(name, fmt, workload_bin, nowait_env):
     assert ours.stdout == theirs.stdout
 
 
+def test_uprobe_and_uretprobe_match_bpftrace(workload_bin, nowait_env):
+    cmd = f"{workload_bin} calls 500"
+    prog = (f"uprobe:{workload_bin}:target_fn /pid == cpid/ {{ @calls = count(); @args = sum(arg0); }} "
+            f"uretprobe:{workload_bin}:target_fn /pid == cpid/ {{ @ret = hist(retval); }}")
+    ours = run_beholder("-c", cmd, "-e", prog, env=nowait_env)
+    theirs = run_bpftrace("-c", cmd, "-e", prog, env=nowait_env)
+    assert ours.returncode == 0, ours.stderr
+    # the workload prints the sum of return values on stdout too; both see the same run
+    assert ours.stdout == theirs.stdout
+    assert "@calls: 500" in ours.stdout
+
+
 def test_exit_code_of_the_command_is_returned(workload_bin, nowait_env):
     res = run_beholder("-q", "-c", f"{workload_bin} nosuchmode 1",
                        "-e", "tracepoint:syscalls:sys_enter_getppid { }", env=nowait_env)
