@@ -21,10 +21,13 @@ PROGRAMS = {
     "predicate_and_vars": "tracepoint:syscalls:sys_enter_write /pid == cpid/ "
                           "{ $c = args->count; if ($c > 50) { @big++; } else { @small++; } "
                           "@t = (1, \"two\"); @parity[$c & 1 ? \"odd\" : \"even\"] = count(); }",
+    "btf_members": "tracepoint:syscalls:sys_enter_getppid /pid == cpid/ "
+                   "{ @[curtask->comm, curtask->tgid == cpid, curtask->real_parent->tgid > 0] = count(); "
+                   "$t = (struct task_struct *)curtask; @prio = max($t->prio); }",
     "begin_end": "BEGIN { @b = 1; printf(\"begin\\n\"); } END { @e = 2; printf(\"end\\n\"); }",
 }
 # Counts differ per key: bpftrace leaves ties in hash-table order, which nobody can reproduce.
-WORKLOADS = {"counts": "getppid 1234", "aggregates": "writes 1000", "printf": "writes 200",
+WORKLOADS = {"counts": "getppid 1234", "btf_members": "getppid 77", "aggregates": "writes 1000", "printf": "writes 200",
              "predicate_and_vars": "writes 301", "begin_end": "getppid 1"}
 
 

@@ -156,3 +156,112 @@ def datasec_vars(btf: int, section: str) -> dict[str, tuple[int, int, int]]:
         raw = lib.btf__name_by_offset(btf, var.name_off)
         out[raw.decode() if raw else ""] = (info.offset, info.size, var.size_or_type)
     return out
+
+
+# --- kernel BTF for the trace compiler: member offsets and types of kernel structs ---
+
+class KernelBTF:
+    """The running kernel's BTF (/sys/kernel/btf/vmlinux), loaded once through libbpf."""
+
+    def __init__(self) -> None:
+        ptr = lib.btf__load_vmlinux_btf()
+        if not ptr:
+            raise OSError(_c.get_errno() or 2, "kernel BTF (/sys/kernel/btf/vmlinux) is unavailable")
+        self.btf = ptr
+
+    def close(self) -> None:
+        if self.btf:
+            lib.btf__free(self.btf)
+            self.btf = 0
+
+    def _t(self, tid: int) -> _BtfType:
+        return _BtfType.from_address(lib.btf__type_by_id(self.btf, tid))
+
+    def _name(self, off: int) -> str:
+        raw = lib.btf__name_by_offset(self.btf, off)
+        return raw.decode() if raw else ""
+
+    def find(self, name: str) -> int | None:
+        """Type id of 'struct X', 'union X', or a typedef/plain name."""
+        for prefix, kinds in (("struct ", (KIND_STRUCT,)), ("union ", (KIND_UNION,))):
+            if name.startswith(prefix):
+                tid = lib.btf__find_by_name_kind(self.btf, name[len(prefix):].encode(), kinds[0])
+                return tid if tid > 0 else None
+        for kind in (KIND_STRUCT, KIND_TYPEDEF, KIND_UNION, KIND_INT, KIND_ENUM):
+            tid = lib.btf__find_by_name_kind(self.btf, name.encode(), kind)
+            if tid > 0:
+                return tid
+        return None
+
+    def describe(self, tid: int) -> tuple[Any, ...]:
+        """A plain descriptor: ('int', size, signed) | ('ptr', pointee) | ('array', elem, n,
+        elem name) | ('record', 'struct X', size, type id) | ('enum', size) | ('void',)."""
+        while True:
+            if tid == 0:
+                return ("void",)
+            t = self._t(tid)
+            kind = (t.info >> 24) & 0x1F
+            if kind not in _MODIFIERS:
+                break
+            tid = t.size_or_type
+        if kind == KIND_INT:
+            enc = _c.c_uint32.from_address(_c.addressof(t) + _c.sizeof(t)).value
+            return ("int", t.size_or_type, bool((enc >> 24) & 1))
+        if kind in (KIND_ENUM, KIND_ENUM64):
+            return ("enum", t.size_or_type)
+        if kind == KIND_PTR:
+            return ("ptr", self.type_name(t.size_or_type))
+        if kind == KIND_ARRAY:
+            arr = _Array.from_address(_c.addressof(t) + _c.sizeof(t))
+            return ("array", self.describe(arr.type), arr.nelems, self.type_name(arr.type))
+        if kind in (KIND_STRUCT, KIND_UNION):
+            word = "struct" if kind == KIND_STRUCT else "union"
+            return ("record", f"{word} {self._name(t.name_off)}".strip(), t.size_or_type, tid)
+        return ("void",)
+
+    def type_name(self, tid: int) -> str:
+        """C spelling of a type, enough to look it up again ('struct sock', 'char', 'u32')."""
+        if tid == 0:
+            return "void"
+        t = self._t(tid)
+        kind = (t.info >> 24) & 0x1F
+        if kind in (KIND_CONST, KIND_VOLATILE, KIND_RESTRICT, KIND_TYPE_TAG):
+            return self.type_name(t.size_or_type)
+        name = self._name(t.name_off)
+        if kind == KIND_STRUCT:
+            return f"struct {name}"
+        if kind == KIND_UNION:
+            return f"union {name}"
+        if kind == KIND_PTR:
+            return self.type_name(t.size_or_type) + " *"
+        return name or f"type#{tid}"
+
+    def member(self, record_tid: int, field: str) -> tuple[int, tuple[Any, ...]] | None:
+        """(byte offset, descriptor) of `field`, searching anonymous members too."""
+        t = self._t(record_tid)
+        kflag = bool(t.info >> 31)
+        base = _c.addressof(t) + _c.sizeof(t)
+        for i in range(t.info & 0xFFFF):
+            m = _Member.from_address(base + i * _c.sizeof(_Member))
+            bit_off = m.offset & 0xFFFFFF if kflag else m.offset
+            name = self._name(m.name_off)
+            if name == field:
+                if (kflag and m.offset >> 24) or bit_off % 8:
+                    return None  # bitfields are not addressable bytes
+                return bit_off // 8, self.describe(m.type)
+            if not name:  # anonymous struct/union: its members belong to us
+                inner = self.describe(m.type)
+                if inner[0] == "record":
+                    found = self.member(inner[3], field)
+                    if found is not None:
+                        return bit_off // 8 + found[0], found[1]
+        return None
+
+    def fields(self, record_tid: int) -> list[str]:
+        t = self._t(record_tid)
+        base = _c.addressof(t) + _c.sizeof(t)
+        out = []
+        for i in range(t.info & 0xFFFF):
+            m = _Member.from_address(base + i * _c.sizeof(_Member))
+            out.append(self._name(m.name_off))
+        return [n for n in out if n]

@@ -10,7 +10,8 @@ from llvmlite import ir
 from beholder.trace import ast
 
 from . import helpers as h
-from .core import I8, I64, CodegenError, Emitter, V, const
+from .btfaccess import BTFAccess
+from .core import I8, I64, CodegenError, V, const
 from .types import (
     INT64,
     KSTACK,
@@ -34,7 +35,7 @@ _ARITH = {"+": "add", "-": "sub", "*": "mul", "&": "and_", "|": "or_", "^": "xor
 _CMP = ("==", "!=", "<", ">", "<=", ">=")
 
 
-class ExprEmitter(Emitter):
+class ExprEmitter(BTFAccess):
     probe_ast: ast.Probe
     provider: str
     tp_fields: dict[str, Any]
@@ -218,8 +219,7 @@ class ExprEmitter(Emitter):
             et = base.ty.elems[i]
             p = self.gep(base.v, base.ty.offsets[i])
             return V(et, self.load_int(p, 0, 8, False)) if et.scalar or et.kind == "int" else V(et, p)
-        raise CodegenError(f"cannot access field '{node.field}' of a {base.ty} "
-                           "(struct member access through BTF is not supported yet)", node)
+        return self.member_access(base, node)
 
     def tp_arg(self, node: ast.FieldAccess) -> V:
         if self.provider != "tracepoint":

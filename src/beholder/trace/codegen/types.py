@@ -9,12 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # Kinds that live in one 64-bit register; everything else lives in memory (stack or record).
-SCALAR_KINDS = frozenset({"int", "ptr", "ksym", "probe", "username", "kstack"})
+SCALAR_KINDS = frozenset({"int", "ptr", "ksym", "probe", "username", "kstack", "record"})
 
 
 @dataclass(frozen=True)
 class CType:
-    kind: str  # int ptr str tuple inet bytes kstack ustack ksym usym probe username strftime none
+    # int ptr str tuple inet bytes kstack ustack ksym usym probe username strftime none, and
+    # record: the kernel address of a struct reached through a pointer (for further '.f')
+    kind: str
     size: int = 8
     signed: bool = True
     elems: tuple[CType, ...] = ()
