@@ -55,3 +55,16 @@ def test_missing_file_and_no_program():
     assert run_beholder("/nonexistent.bt").returncode == 1
     res = run_beholder()
     assert res.returncode == 1 and "give a program" in res.stderr
+
+
+def test_kfunc_works_or_is_refused_with_advice():
+    prog = ("kfunc:vfs_read /pid == cpid/ { @reads = count(); @size = max(args->count); } "
+            "kretfunc:vfs_read /pid == cpid/ { @ret = max(retval); }")
+    res = run_beholder("-c", "cat /etc/hostname", "-e", prog)
+    if features.probe("fentry").available:  # a kernel with fentry: typed args must be right
+        assert res.returncode == 0, res.stderr
+        lines = dict(ln.split(": ") for ln in res.stdout.splitlines() if ": " in ln)
+        assert int(lines["@reads"]) >= 1 and int(lines["@size"]) >= 1, res.stdout
+        return
+    assert res.returncode == 1
+    assert "use tracepoint:syscalls:sys_enter_read instead" in res.stderr

@@ -265,3 +265,24 @@ class KernelBTF:
             m = _Member.from_address(base + i * _c.sizeof(_Member))
             out.append(self._name(m.name_off))
         return [n for n in out if n]
+
+    def func_params(self, name: str) -> tuple[list[tuple[str, tuple[Any, ...]]], tuple[Any, ...]] | None:
+        """Parameters (name, descriptor) and return descriptor of a kernel function, for
+        fentry/fexit programs, whose context is the u64 array of those arguments."""
+        fid = lib.btf__find_by_name_kind(self.btf, name.encode(), KIND_FUNC)
+        if fid <= 0:
+            return None
+        proto = self._t(self._t(fid).size_or_type)
+        base = _c.addressof(proto) + _c.sizeof(proto)
+        params = []
+        for i in range(proto.info & 0xFFFF):
+            p = _Param.from_address(base + i * _c.sizeof(_Param))
+            params.append((self._name(p.name_off), self.describe(p.type)))
+        return params, self.describe(proto.size_or_type)
+
+
+KIND_FUNC = 12
+
+
+class _Param(_c.Structure):
+    _fields_ = [("name_off", _c.c_uint32), ("type", _c.c_uint32)]

@@ -81,6 +81,7 @@ def generate(ctx: PassContext, plan: Plan | None = None) -> tuple[str, Plan]:
                 fname = f"probe_{pi}_{ai}"
                 em = StmtEmitter(module, plan, fname, _section(spec, pi), pseudo)
                 em.dry, em.probe_ast, em.provider = dry, probe, spec.provider
+                em.func_name = spec.func or spec.target
                 em.tp_fields = dict(_fields(ctx.catalog, spec))
                 em.probe_name = spec.canonical()
                 em.options, em.variables, em.start_ns = ctx.options, {}, start

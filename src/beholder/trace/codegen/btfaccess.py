@@ -9,6 +9,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from llvmlite import ir
+
 from beholder.trace import ast
 
 from . import helpers as h
@@ -91,3 +93,41 @@ class BTFAccess(Emitter):
             em.call(h.PROBE_READ_KERNEL, p, const(ty.size), addr)
             return V(ty, p)
         raise CodegenError("this member's type cannot be read", node)
+
+
+class FuncArgs(BTFAccess):
+    """args->name and retval in fentry/fexit probes: the context is a u64 array of arguments."""
+
+    provider: str
+    func_name: str
+
+    def func_arg(self, node: ast.FieldAccess) -> V:
+        params, _ret = self._proto(node)
+        for i, (pname, desc) in enumerate(params):
+            if pname == node.field:
+                return self._from_slot(i, desc, node)
+        names = ", ".join(n for n, _ in params)
+        raise CodegenError(f"{self.func_name}() has no parameter '{node.field}'; it has: {names}", node)
+
+    def func_retval(self, node: ast.Node) -> V:
+        params, ret = self._proto(node)
+        return self._from_slot(len(params), ret, node)
+
+    def _proto(self, node: ast.Node) -> Any:
+        found = kernel_btf().func_params(self.func_name)
+        if found is None:
+            raise CodegenError(f"no kernel function '{self.func_name}' in BTF", node)
+        return found
+
+    def _from_slot(self, i: int, desc: tuple[Any, ...], node: ast.Node) -> V:
+        raw = self.load_int(self.ctx, 8 * i, 8, False)
+        if desc[0] == "ptr":
+            return V(pointer(desc[1].removesuffix(" *").removesuffix("*").strip()), raw)
+        if desc[0] in ("int", "enum"):
+            size = desc[1]
+            signed = desc[0] == "int" and desc[2]
+            if size < 8:
+                narrow = self.b.trunc(raw, ir.IntType(size * 8))
+                raw = self.b.sext(narrow, raw.type) if signed else self.b.zext(narrow, raw.type)
+            return V(INT64 if signed else UINT64, raw)
+        raise CodegenError(f"argument of type {desc[0]} cannot be read from a kfunc context", node)

@@ -10,7 +10,7 @@ from llvmlite import ir
 from beholder.trace import ast
 
 from . import helpers as h
-from .btfaccess import BTFAccess
+from .btfaccess import FuncArgs
 from .core import I8, I64, CodegenError, V, const
 from .types import (
     INT64,
@@ -35,7 +35,7 @@ _ARITH = {"+": "add", "-": "sub", "*": "mul", "&": "and_", "|": "or_", "^": "xor
 _CMP = ("==", "!=", "<", ">", "<=", ">=")
 
 
-class ExprEmitter(BTFAccess):
+class ExprEmitter(FuncArgs):
     probe_ast: ast.Probe
     provider: str
     tp_fields: dict[str, Any]
@@ -146,6 +146,8 @@ class ExprEmitter(BTFAccess):
             return self.stack(name == "ustack")
         if name == "func":
             return self.func_value()
+        if name == "retval" and self.provider == "fexit":
+            return self.func_retval(node)
         if name == "retval":
             self._need_regs(node, "retval", ("uretprobe", "kretprobe"))
             return V(INT64, self.load_int(self.ctx, h.PT_REGS_RC, 8, True))
@@ -222,6 +224,8 @@ class ExprEmitter(BTFAccess):
         return self.member_access(base, node)
 
     def tp_arg(self, node: ast.FieldAccess) -> V:
+        if self.provider in ("fentry", "fexit"):
+            return self.func_arg(node)
         if self.provider != "tracepoint":
             raise CodegenError(f"args.{node.field}: 'args' fields exist in tracepoint probes only "
                                f"(this is {self.provider})", node)
