@@ -51,3 +51,10 @@ def test_json_output_lines_are_objects():
     objs = [json.loads(line) for line in res.stdout.splitlines() if line.strip()]
     types = [o["type"] for o in objs]
     assert "attached_probes" in types and "printf" in types and "map" in types
+
+
+def test_join_prints_the_argument_vector():
+    res = run_beholder("-c", "/bin/echo hello big world",
+                       "-e", "tracepoint:syscalls:sys_enter_execve /pid == cpid/ { join(args->argv); }")
+    assert res.returncode == 0, res.stderr
+    assert "/bin/echo hello big world" in res.stdout.splitlines()

@@ -65,6 +65,8 @@ def run_program(text: str, filename: str, *, params: tuple[str, ...], fmt: str, 
             printer.print_value(payload)
         elif kind == "time":
             printer.time(payload)
+        elif kind == "join":
+            printer.message("join", payload)
         elif kind in ("system", "cat"):
             printer.message("syscall" if kind == "system" else "cat", payload, newline=False)
         elif kind == "lost":

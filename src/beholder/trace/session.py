@@ -165,6 +165,13 @@ class Session:
             self.on_event("print_value", args[0])
         elif kind in ("clear", "zero"):
             self.clear_map(action.extra["map"], zero=kind == "zero")
+        elif kind == "join":
+            parts = []
+            for a in args:
+                if not a:
+                    break
+                parts.append(a)
+            self.on_event("join", action.fmt.join(parts))
         elif kind == "system":
             out = subprocess.run(format_printf(action.fmt, args), shell=True, capture_output=True,
                                  text=True, timeout=60)

@@ -340,6 +340,38 @@ class StmtEmitter(MapEmitter):
         self.call(h.SEND_SIGNAL, sig)
         return V(INT64, const(0))
 
+    JOIN_ARGS, JOIN_ARGLEN = 16, 64
+
+    def _f_join(self, node: ast.Call) -> V:
+        """join(argv[, delim]): read up to 16 strings of a char ** straight into the record."""
+        delim = " "
+        if len(node.args) == 2:
+            if not isinstance(node.args[1], ast.String):
+                raise CodegenError("join(array, delim): delim must be a string literal", node)
+            delim = node.args[1].value
+        argv = self.as_int(self.expr(node.args[0]))
+        n, size = self.JOIN_ARGS, self.JOIN_ARGLEN
+        aid = self.plan.action(Action("join", delim, [string(size)] * n))
+        rec = self.ringbuf_record(8 + n * size)
+        with self.b.if_then(self.b.not_(self.is_null(rec))):
+            self.store64(rec, 0, const(aid))
+            for i in range(n):  # empty slots; a full memset would become a libcall BPF lacks
+                self.b.store(ir.Constant(ir.IntType(8), 0), self.gep(rec, 8 + i * size))
+            slot = self.alloca(8)
+            done = self.b.append_basic_block("join.done")
+            for i in range(n):
+                self.store64(slot, 0, const(0))
+                self.call(h.PROBE_READ, slot, const(8), self.b.add(argv, const(8 * i)))
+                ptr = self.load_int(slot, 0, 8, False)
+                more = self.b.append_basic_block("join.arg")
+                self.b.cbranch(self.b.icmp_unsigned("==", ptr, const(0)), done, more)
+                self.b.position_at_end(more)
+                self.call(h.PROBE_READ_STR, self.gep(rec, 8 + i * size), const(size), ptr)
+            self.b.branch(done)
+            self.b.position_at_end(done)
+            self.submit(rec)
+        return V(INT64, const(0))
+
     def _f_len(self, node: ast.Call) -> V:
         raise CodegenError("len() is not supported yet", node)
 
