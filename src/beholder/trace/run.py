@@ -96,6 +96,8 @@ class Runner:
     def step(self, timeout_ms: int = 100) -> bool:
         """Poll once; False when the run should end."""
         s = self.session
+        if self.child is not None and self.child.poll() is None:
+            s.symbols.remember(self.child.pid)  # its maps vanish when it exits
         s.poll(timeout_ms)
         if s.exit_code is not None:
             return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import os
 from functools import cached_property
 from typing import Any
 
@@ -36,6 +37,18 @@ class Symbols:
             return hex(addr)
         return f"{names[i]}+{addr - starts[i]}" if offset else names[i]
 
+    def remember(self, pid: int) -> None:
+        """Snapshot a live process's maps now, so its stacks still resolve after it exits."""
+        from beholder.profiles.symbolize.procmaps import parse_maps
+
+        try:
+            with open(f"/proc/{pid}/maps") as f:
+                maps = [m for m in parse_maps(f.read()) if m.executable]
+        except OSError:
+            return
+        if maps:
+            self._maps[pid] = maps
+
     def _process_maps(self, pid: int) -> list[Any]:
         if pid not in self._maps:
             from beholder.profiles.symbolize.procmaps import parse_maps
@@ -52,7 +65,8 @@ class Symbols:
 
         for m in self._process_maps(pid):
             if m.start <= addr < m.end and m.file_backed:
-                syms = elfsyms.load(f"/proc/{pid}/root{m.path}")
+                root = f"/proc/{pid}/root{m.path}"
+                syms = elfsyms.load(root if os.path.exists(root) else m.path)
                 if syms is None:
                     break
                 vaddr = syms.vaddr(addr - m.start + m.offset)

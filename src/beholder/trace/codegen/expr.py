@@ -26,6 +26,7 @@ from .types import (
     tuple_of,
 )
 
+PROBE_FUNC = CType("probe")  # a name from the probe table, printed as is
 UNSET_PARAM = CType("int", pointee="$unset")  # an int 0 that becomes "" next to a string
 _INT_CASTS = {f"{s}int{b}": (b // 8, s == "") for s in ("", "u") for b in (8, 16, 32, 64)}
 _INT_CASTS.update({"char": (1, True), "short": (2, True), "int": (4, True), "long": (8, True),
@@ -199,6 +200,10 @@ class ExprEmitter(FuncArgs):
     def func_value(self) -> V:
         from .types import KSYM, USYM
 
+        if self.provider in ("uprobe", "uretprobe") and self.func_name:
+            # The attach point names the function: no need to symbolize an address of a
+            # process that may be gone by the time the record is read.
+            return V(PROBE_FUNC, const(self.plan.probe_id(self.func_name)))
         if self.provider in ("uprobe", "uretprobe"):
             p = self.alloca(16)
             self.store64(p, 0, self.load_int(self.ctx, h.PT_REGS_IP, 8, False))
