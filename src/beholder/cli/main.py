@@ -18,6 +18,8 @@ COMMANDS = {
     "doctor": "beholder.cli.doctor:doctor",
     "trace": "beholder.cli.trace:trace",
     "tool": "beholder.cli.tool:tool",
+    "observe": "beholder.cli.observe:observe",
+    "serve": "beholder.cli.serve:serve",
 }
 
 

@@ -1,0 +1,102 @@
+"""The agent's HTTP API (Starlette): flows as NDJSON, status, and Prometheus /metrics.
+
+GET /api/v1/flows?filter=<FlowFilter JSON>&since=&until=&last=N&follow=1
+    one GetFlowsResponse-shaped JSON object per line (as `observe -o json` prints);
+    since/until are ns since the epoch, a duration ago (5m) or RFC3339.
+GET /api/v1/status    collector path, counters, losses, store size
+GET /metrics          Prometheus text format
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from beholder import __version__
+from beholder.flows.filters import FlowFilter
+from beholder.flows.lost import LostEvent
+from beholder.flows.matchers import FilterError
+from beholder.flows.render.json import flow_response, lost_response
+from beholder.flows.timespec import TimeSpecError, parse_time_spec
+
+from .agent import Agent
+
+NDJSON = "application/x-ndjson"
+
+
+def _time_ns(value: str | None, flag: str) -> int | None:
+    if value is None or value == "":
+        return None
+    if value.isdigit():
+        return int(value)
+    dt = parse_time_spec(value, flag=flag)
+    return int(dt.timestamp()) * 1_000_000_000 + dt.microsecond * 1000
+
+
+def _bad(msg: str) -> JSONResponse:
+    return JSONResponse({"error": msg}, status_code=400)
+
+
+def create_app(agent: Agent) -> Starlette:
+    async def flows(request: Request) -> Response:
+        q = request.query_params
+        try:
+            flt = FlowFilter.from_json(q["filter"]) if q.get("filter") else FlowFilter()
+            since = _time_ns(q.get("since"), "since")
+            until = _time_ns(q.get("until"), "until")
+            last = int(q["last"]) if q.get("last") else None
+            if last is not None and last < 1:
+                raise ValueError("last must be at least 1")
+        except (FilterError, TimeSpecError) as e:
+            return _bad(str(e))
+        except ValueError as e:
+            return _bad(f"invalid parameter: {e}")
+        follow = q.get("follow", "") in ("1", "true", "yes")
+        stop = threading.Event()
+
+        def body() -> Iterator[str]:
+            try:
+                if not follow or since is not None or last is not None:
+                    for f in agent.history(flt, since, until, last):
+                        yield json.dumps(flow_response(f), separators=(",", ":")) + "\n"
+                if follow:
+                    for item in agent.follow(flt, stop):
+                        if item is None:
+                            yield ""  # idle: lets the server notice a closed client
+                            continue
+                        resp: dict[str, Any] = (lost_response(item) if isinstance(item, LostEvent)
+                                                else flow_response(item))
+                        yield json.dumps(resp, separators=(",", ":")) + "\n"
+            finally:
+                stop.set()
+
+        return StreamingResponse(body(), media_type=NDJSON)
+
+    def status(request: Request) -> Response:  # sync: runs in a thread, may wait for the store
+        c = agent.collector
+        return JSONResponse({
+            "version": __version__,
+            "path": c.path,
+            "kprobe_available": c.kprobe_available,
+            "flows_seen": agent.flows_seen,
+            "lost": agent.lost(),
+            "store": agent.store.stats(),
+            "collector": dict(c.stats),
+        })
+
+    async def metrics(request: Request) -> Response:
+        return Response(agent.metrics.render(),
+                        media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    return Starlette(routes=[
+        Route("/api/v1/flows", flows),
+        Route("/api/v1/status", status),
+        Route("/metrics", metrics),
+    ])
