@@ -24,8 +24,10 @@ CLANG_BPF := clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Wno-unused-func
 
 setup: $(STAMP)/deb-build $(STAMP)/venv $(BPF_OBJ)
 
+# The main job: what this host supports, then the agent (flows, metrics, API on 127.0.0.1:7600).
 run: setup
 	$(BIN)/beholder doctor
+	$(BIN)/beholder serve
 
 test: setup $(STAMP)/deb-test $(TEST_BPF_OBJ)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
