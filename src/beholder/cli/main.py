@@ -20,6 +20,7 @@ COMMANDS = {
     "tool": "beholder.cli.tool:tool",
     "observe": "beholder.cli.observe:observe",
     "serve": "beholder.cli.serve:serve",
+    "profile": "beholder.cli.profile:profile",
 }
 
 

@@ -63,10 +63,15 @@ def parse_listen(text: str) -> tuple[str, int]:
               help="UDP (socket, peer) pairs tracked in the kernel (LRU).")
 @click.option("--open-report-interval", default="30s", show_default=True,
               help="Report a long-lived connection at most this often.")
+@click.option("--profile-frequency", default=19, show_default=True, type=click.IntRange(min=0),
+              help="Continuous CPU profiling of every process, in Hz (0: off).")
+@click.option("--profile-interval", default="10s", show_default=True,
+              help="Harvest and store profiles this often.")
 def serve(listen: str, data_dir: str, retention_size: str, retention_age: str,
           contexts: tuple[str, ...], metrics_max_label_values: int, tcp_entries: int,
-          udp_entries: int, open_report_interval: str) -> None:
-    """Run the flow collector, keep history and serve the API and /metrics."""
+          udp_entries: int, open_report_interval: str, profile_frequency: int,
+          profile_interval: str) -> None:
+    """Run the flow collector and the continuous profiler, keep history, serve the API."""
     import faulthandler
     import signal
 
@@ -85,6 +90,7 @@ def serve(listen: str, data_dir: str, retention_size: str, retention_age: str,
     try:
         age = parse_duration(retention_age, flag="--retention-age")
         report = parse_duration(open_report_interval, flag="--open-report-interval")
+        prof_every = parse_duration(profile_interval, flag="--profile-interval")
     except TimeSpecError as e:
         raise UserError(str(e)) from None
     env.require_privileges()
@@ -92,7 +98,8 @@ def serve(listen: str, data_dir: str, retention_size: str, retention_age: str,
         data_dir=Path(data_dir), max_bytes=parse_size(retention_size), max_age_s=age,
         collector=CollectorConfig(tcp_entries=tcp_entries, udp_entries=udp_entries,
                                   open_report_interval=report),
-        metrics=MetricsConfig(contexts=contexts, max_label_values=metrics_max_label_values))
+        metrics=MetricsConfig(contexts=contexts, max_label_values=metrics_max_label_values),
+        profile_frequency=profile_frequency, profile_interval_s=prof_every)
     try:
         agent = Agent(config)
     except StoreError as e:
@@ -102,7 +109,9 @@ def serve(listen: str, data_dir: str, retention_size: str, retention_age: str,
     except BaseException:
         agent.store.close()
         raise
-    click.echo(f"beholder serve: flows on the {agent.collector.path} path, "
+    profiling = (f"profiles at {profile_frequency} Hz into {config.profile_store_path}"
+                 if profile_frequency else "profiling off")
+    click.echo(f"beholder serve: flows on the {agent.collector.path} path, {profiling}, "
                f"API on http://{host}:{port}/api/v1/flows, metrics on /metrics", err=True)
     try:
         uvicorn.run(create_app(agent), host=host, port=port, log_level="warning",

@@ -17,7 +17,7 @@ FLOW_TRACEPOINTS = ("sock/inet_sock_set_state", "sock/sock_send_length", "sock/s
 TRACE_TRACEPOINTS = ("raw_syscalls/sys_enter", "syscalls/sys_enter_openat")
 # Capabilities that this build of beholder already ships; the others are reported for what the
 # kernel offers them, and marked as not shipped so nobody mistakes readiness for a feature.
-SHIPPED: frozenset[str] = frozenset({"trace", "flows"})
+SHIPPED: frozenset[str] = frozenset({"trace", "flows", "profiles"})
 
 
 @dataclass

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from beholder.flows.collector import CollectorConfig, FlowCollector
 from beholder.flows.filters import FlowFilter
@@ -28,6 +29,13 @@ class AgentConfig:
     subscriber_queue: int = 10000
     collector: CollectorConfig = field(default_factory=CollectorConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    profile_frequency: int = 19  # Hz, as Parca; 0 turns continuous profiling off
+    profile_interval_s: float = 10.0
+    profile_max_bytes: int = 512 << 20
+
+    @property
+    def profile_store_path(self) -> Path:
+        return self.data_dir / "profiles.duckdb"  # where `beholder profile query` looks
 
 
 class Subscriber:
@@ -54,6 +62,18 @@ class Agent:
         self.store = FlowStore(self.config.data_dir, max_bytes=self.config.max_bytes,
                                max_age_s=self.config.max_age_s)
         self.collector = FlowCollector(on_flow=self._on_flow, config=self.config.collector)
+        self.profiler: Any = None
+        self.profile_store: Any = None
+        if self.config.profile_frequency > 0:
+            from beholder.profiles.continuous import ContinuousProfiler
+            from beholder.profiles.store import ProfileStore
+
+            self.profile_store = ProfileStore(self.config.profile_store_path,
+                                              max_bytes=self.config.profile_max_bytes,
+                                              max_age_s=self.config.max_age_s)
+            self.profiler = ContinuousProfiler(self.profile_store,
+                                               frequency=self.config.profile_frequency,
+                                               interval_s=self.config.profile_interval_s)
         self.flows_seen = 0
         self.started = time.time()
         self._pending: list[Flow] = []
@@ -65,6 +85,12 @@ class Agent:
 
     def start(self) -> Agent:
         self.collector.start()
+        if self.profiler is not None:
+            try:
+                self.profiler.start()
+            except BaseException:
+                self.collector.stop()
+                raise
         self._writer = threading.Thread(target=self._write_loop, name="beholder-store",
                                         daemon=True)
         self._writer.start()
@@ -75,6 +101,9 @@ class Agent:
         if self._writer is not None:
             self._writer.join(timeout=10)
         self.collector.stop()
+        if self.profiler is not None:
+            self.profiler.stop()
+            self.profile_store.close()
         self.flush()
         self.store.close()
 

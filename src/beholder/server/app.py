@@ -4,6 +4,8 @@ GET /api/v1/flows?filter=<FlowFilter JSON>&since=&until=&last=N&follow=1
     one GetFlowsResponse-shaped JSON object per line (as `observe -o json` prints);
     since/until are ns since the epoch, a duration ago (5m) or RFC3339.
 GET /api/v1/status    collector path, counters, losses, store size
+GET /api/v1/profiles?q=since=2h comm=nginx&top=20&format=json|pprof|folded|speedscope|html
+    stored profiles merged over the range and labels: top functions (json) or a rendering
 GET /metrics          Prometheus text format
 """
 
@@ -89,7 +91,39 @@ def create_app(agent: Agent) -> Starlette:
             "lost": agent.lost(),
             "store": agent.store.stats(),
             "collector": dict(c.stats),
+            "profiler": None if agent.profiler is None else {
+                "frequency_hz": agent.config.profile_frequency,
+                "harvests": len(agent.profiler.harvests),
+                "errors": agent.profiler.errors,
+                "store": agent.profile_store.stats(),
+            },
         })
+
+    def profiles(request: Request) -> Response:  # sync: DuckDB and symbol work in a thread
+        from beholder.profiles.render import get_renderer
+        from beholder.profiles.store import Query, QueryError
+
+        if agent.profile_store is None:
+            return JSONResponse({"error": "continuous profiling is off (--profile-frequency 0)"},
+                                status_code=404)
+        q = request.query_params
+        try:
+            query = Query.parse(q.get("q", ""))
+            top = int(q.get("top", "20"))
+            fmt = q.get("format", "json")
+            renderer = None if fmt == "json" else get_renderer(fmt)
+        except (QueryError, ValueError) as e:
+            return _bad(str(e))
+        prof = agent.profile_store.query(query)
+        if renderer is None:
+            return JSONResponse({
+                "samples": prof.total(), "idle_samples": prof.idle_samples, "lost": prof.lost,
+                "top": [{"function": f, "self": s_, "total": t}
+                        for f, s_, t in prof.top_functions(top)]})
+        body = renderer.render(prof)
+        media = "application/octet-stream" if renderer.binary else (
+            "text/html" if fmt == "html" else "text/plain")
+        return Response(body, media_type=media)
 
     async def metrics(request: Request) -> Response:
         return Response(agent.metrics.render(),
@@ -98,5 +132,6 @@ def create_app(agent: Agent) -> Starlette:
     return Starlette(routes=[
         Route("/api/v1/flows", flows),
         Route("/api/v1/status", status),
+        Route("/api/v1/profiles", profiles),
         Route("/metrics", metrics),
     ])

@@ -1,0 +1,182 @@
+"""Profiler overhead and cost: nginx + wrk on loopback with and without profiling (19 and 99 Hz,
+ratios from one run), the agent's CPU and RSS while profiling every process at 19 Hz, and the
+time to symbolize the first harvest and a later one. Prints figures; asserts nothing.
+
+Run as root: .venv/bin/python bench/profile_bench.py [--seconds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+NGINX_CONF = """
+worker_processes 1;
+daemon off;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {dir}; proxy_temp_path {dir}; fastcgi_temp_path {dir};
+    uwsgi_temp_path {dir}; scgi_temp_path {dir};
+    server {{ listen 127.0.0.1:{port}; location / {{ return 200 "ok\\n"; }} }}
+}}
+"""
+
+
+def agent(frequency: int, interval: float, seconds: float) -> None:
+    """The profiling agent, in its own process so its CPU and RSS are its own."""
+    from beholder.profiles.continuous import ContinuousProfiler
+    from beholder.profiles.store import ProfileStore
+
+    marks: list[tuple[float, float]] = []  # (wall, cpu) at the end of each harvest
+
+    def on_profile(_p: object) -> None:
+        t = os.times()
+        marks.append((time.monotonic(), t.user + t.system))
+
+    with tempfile.TemporaryDirectory() as d:
+        store = ProfileStore(Path(d) / "p.duckdb")
+        cp = ContinuousProfiler(store, frequency=frequency, interval_s=interval,
+                                on_profile=on_profile)
+        cp.start()
+        print("ready", flush=True)
+        time.sleep(seconds)
+        run_ns, runs = cp.sampler.program_cost()
+        cp.stop()
+        rows = store.stats()["rows"]
+        store.close()
+    status = Path("/proc/self/status").read_text()
+    hwm = int(re.search(r"VmHWM:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+    steady = [m for m in marks[:-1]]  # the last mark is stop()'s final partial harvest
+    cpu_pct = 0.0
+    if len(steady) >= 2:
+        (w0, c0), (w1, c1) = steady[0], steady[-1]
+        cpu_pct = 100 * (c1 - c0) / (w1 - w0)
+    sym = [h.symbolize_s for h in cp.harvests]
+    print(json.dumps({"rss_peak_mb": hwm / 1024, "cpu_pct_steady": cpu_pct, "rows": rows,
+                      "bpf_run_ns": run_ns, "bpf_runs": runs, "seconds": seconds,
+                      "symbolize_first_s": sym[0] if sym else None,
+                      "symbolize_later_s": sorted(sym[1:-1])[len(sym[1:-1]) // 2] if len(sym) > 2 else None,
+                      "samples": [h.samples for h in cp.harvests],
+                      "errors": cp.errors}), flush=True)
+
+
+def wrk(port: int, seconds: float) -> float:
+    out = subprocess.run(["wrk", "-t1", "-c32", f"-d{round(seconds)}s", f"http://127.0.0.1:{port}/"],
+                         capture_output=True, text=True, check=True).stdout
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if not m:
+        raise RuntimeError(f"wrk printed no rate:\n{out}")
+    return float(m.group(1))
+
+
+def start_agent(frequency: int, interval: float, seconds: float) -> subprocess.Popen[str]:
+    p = subprocess.Popen([sys.executable, __file__, "--agent", str(frequency), "--interval",
+                          str(interval), "--seconds", str(seconds)], stdout=subprocess.PIPE,
+                         text=True)
+    assert p.stdout is not None
+    line = p.stdout.readline()
+    if line.strip() != "ready":
+        p.kill()
+        raise RuntimeError(f"agent did not start: {line!r}")
+    return p
+
+
+def finish_agent(p: subprocess.Popen[str]) -> dict[str, object]:
+    out, _ = p.communicate(timeout=120)
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=5.0, help="each wrk run")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
+    ap.add_argument("--agent", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--interval", type=float, default=10.0, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.agent:
+        agent(args.agent, args.interval, args.seconds)
+        return
+    if os.geteuid() != 0:
+        sys.exit("profile_bench: run as root")
+    for tool in ("nginx", "wrk"):
+        if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
+            sys.exit(f"profile_bench: {tool} is not installed (make bench installs it)")
+    secs = args.seconds
+    port = 18089
+    # Per-program run time in fdinfo: the kernel-side cost, exact whatever the machine's noise.
+    stats_sysctl = Path("/proc/sys/kernel/bpf_stats_enabled")
+    stats_before = stats_sysctl.read_text().strip()
+    stats_sysctl.write_text("1")
+    try:
+        run(secs, port, args.rounds)
+    finally:
+        stats_sysctl.write_text(stats_before)
+
+
+def run(secs: float, port: int, rounds: int) -> None:
+    with tempfile.TemporaryDirectory() as d:
+        conf = Path(d) / "nginx.conf"
+        conf.write_text(NGINX_CONF.format(dir=d, port=port))
+        nginx = subprocess.Popen([shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(conf)])
+        try:
+            time.sleep(0.5)
+            wrk(port, 1)  # warm up
+            rates: dict[str, list[float]] = {"bare": [], "19": [], "99": []}
+            agents: dict[str, list[dict[str, object]]] = {"19": [], "99": []}
+            # Interleaved rounds so drift in the machine's load hits every variant alike.
+            for _ in range(rounds):
+                for label in ("bare", "19", "bare", "99"):
+                    if label == "bare":
+                        rates[label].append(wrk(port, secs))
+                        continue
+                    # The agent harvests every 2 s so a short run still has steady harvests.
+                    p = start_agent(int(label), 2.0, secs + 3)
+                    time.sleep(1)
+                    rates[label].append(wrk(port, secs))
+                    agents[label].append(finish_agent(p))
+            # Agent cost while profiling every process at 19 Hz on an otherwise quiet host.
+            p = start_agent(19, 10.0, 32)
+            quiet = finish_agent(p)
+        finally:
+            nginx.terminate()
+            nginx.wait()
+    bare = statistics.median(rates["bare"])
+    print(f"nginx+wrk (1 worker, 1 thread, 32 connections, {secs:g}s runs, {rounds} "
+          "interleaved rounds), req/s:")
+    print(f"  bare   {' '.join(f'{r:,.0f}' for r in rates['bare'])} (median {bare:,.0f})")
+    for hz in ("19", "99"):
+        med = statistics.median(rates[hz])
+        cpu = statistics.median(float(a["cpu_pct_steady"]) for a in agents[hz])  # type: ignore[arg-type]
+        rss = max(float(a["rss_peak_mb"]) for a in agents[hz])  # type: ignore[arg-type]
+        kern = statistics.median(float(a["bpf_run_ns"]) / (float(a["seconds"]) * 1e9) * 100  # type: ignore[arg-type]
+                                 for a in agents[hz])
+        print(f"  {hz:>2} Hz  {' '.join(f'{r:,.0f}' for r in rates[hz])} (median {med:,.0f}) "
+              f"ratio {med / bare:.3f}; agent CPU {cpu:.2f}% of a core (harvest every 2 s), "
+              f"BPF program {kern:.4f}% of a CPU, RSS peak {rss:.0f} MB")
+    print("agent at 19 Hz, every process, 32 s, harvest every 10 s:")
+    print(f"  CPU {quiet['cpu_pct_steady']:.2f}% of one core (between first and last harvest), "
+          f"RSS peak {quiet['rss_peak_mb']:.0f} MB, samples per harvest {quiet['samples']}")
+    per_sample = quiet["bpf_run_ns"] / max(1, quiet["bpf_runs"])  # type: ignore[operator]
+    share = quiet["bpf_run_ns"] / (quiet["seconds"] * 1e9) * 100  # type: ignore[operator]
+    print(f"  kernel side: {quiet['bpf_runs']} samples, {per_sample / 1000:.1f} µs each, "
+          f"{share:.4f}% of one CPU")
+    print(f"  symbolize: first harvest {quiet['symbolize_first_s']:.3f}s, "
+          f"later harvest {quiet['symbolize_later_s'] or 0:.3f}s")
+    if quiet["errors"]:
+        print(f"  errors: {quiet['errors']}")
+
+
+if __name__ == "__main__":
+    main()
