@@ -58,3 +58,52 @@ def test_join_prints_the_argument_vector():
                        "-e", "tracepoint:syscalls:sys_enter_execve /pid == cpid/ { join(args->argv); }")
     assert res.returncode == 0, res.stderr
     assert "/bin/echo hello big world" in res.stdout.splitlines()
+
+
+def test_second_run_comes_from_the_cache_and_counts_the_same(tmp_path, workload_bin, nowait_env):
+    import shutil
+    import subprocess
+    import threading
+    import time
+
+    env = {**nowait_env, "BEHOLDER_CACHE_DIR": str(tmp_path / "cache")}
+    binary = tmp_path / "bhcachetest"  # its own comm, so nothing else is counted
+    shutil.copy(workload_bin, binary)
+    prog = 'tracepoint:syscalls:sys_enter_getppid /comm == "bhcachetest"/ { @n = count(); }'
+    outs = []
+    for _ in range(2):
+        def later() -> None:
+            time.sleep(1.5)
+            subprocess.run([str(binary), "getppid", "500"], env=env, check=True)
+
+        t = threading.Thread(target=later)
+        t.start()
+        res = run_beholder("--duration", "3", "-e", prog, env=env)
+        t.join()
+        assert res.returncode == 0, res.stderr
+        outs.append(res.stdout)
+    assert len(list((tmp_path / "cache").glob("*.pickle"))) == 1
+    assert "@n: 500" in outs[0]
+    assert outs[0] == outs[1]
+
+
+def test_cached_object_gets_fresh_map_fds(tmp_path):
+    from beholder.trace import cache
+
+    # ld_imm64 r1, fd 7 (BPF_PSEUDO_MAP_FD) inside a minimal ELF with one executable section
+    import struct
+
+    insn = bytes([0x18, 0x11, 0, 0]) + struct.pack("<i", 7) + bytes(8) + bytes([0x95]) + bytes(7)
+    shoff = 64 + len(insn)
+    header = bytearray(64)
+    header[:4] = b"\x7fELF"
+    struct.pack_into("<Q", header, 0x28, shoff)
+    struct.pack_into("<HH", header, 0x3A, 64, 2)
+    null_sh = bytes(64)
+    text_sh = bytearray(64)
+    struct.pack_into("<IIQ", text_sh, 0, 0, 1, 0x6)
+    struct.pack_into("<QQ", text_sh, 0x18, 64, len(insn))
+    elf = bytes(header) + insn + null_sh + bytes(text_sh)
+    out = cache.remap_fds(elf, {7: 42})
+    assert struct.unpack_from("<i", out, 64 + 4)[0] == 42
+    assert out[64 + 16] == 0x95  # the exit instruction is untouched

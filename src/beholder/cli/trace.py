@@ -34,17 +34,17 @@ def run_program(text: str, filename: str, *, params: tuple[str, ...], fmt: str, 
     opts = Options(params=list(params), unsafe=unsafe, pid=pid, command=command,
                    duration=duration, verbose=verbose)
     try:
-        ctx = compile_program(text, filename, opts)
+        compiled = compile_program(text, filename, opts, use_cache=dump is None)
         if dump == "ast":
             from beholder.trace.ast_dump import dump as dump_ast
 
-            click.echo(dump_ast(ctx.program))
+            click.echo(dump_ast(compiled.ctx.program))
             return 0
         if dump == "ir":
             from beholder.trace.codegen import generate
 
-            ir_text, plan = generate(ctx)
-            click.echo(generate(ctx, plan)[0])
+            ir_text, plan = generate(compiled.ctx)
+            click.echo(generate(compiled.ctx, plan)[0])
             return 0
     except CompileError as e:
         click.echo(str(e).rstrip("\n"), err=True)
@@ -82,7 +82,7 @@ def run_program(text: str, filename: str, *, params: tuple[str, ...], fmt: str, 
     try:
         from beholder.trace.diagnostics import CompileError as _CE
 
-        return run(ctx, opts, on_event)
+        return run(compiled, opts, on_event)
     except _CE as e:  # codegen errors surface at load time
         click.echo(str(e).rstrip("\n"), err=True)
         return 1

@@ -12,9 +12,7 @@ from typing import Any
 
 from beholder.ebpf import env
 from beholder.ebpf.errors import BPFError
-from beholder.trace.frontend import compile_front
-from beholder.trace.kcatalog import KernelCatalog
-from beholder.trace.passes import PassContext
+from beholder.trace import cache
 from beholder.trace.session import Session
 
 Event = tuple[str, Any]  # (kind, payload): printf text, print_map (snapshot, top, div), ...
@@ -31,26 +29,45 @@ class Options:
     strlen: int = 64
 
 
-def compile_program(text: str, filename: str = "-e", opts: Options | None = None) -> PassContext:
+@dataclass
+class Compiled:
+    """A checked program: its front-end context, or a cache hit that needs none."""
+
+    options: dict[str, Any]
+    ctx: Any = None  # PassContext
+    cached: cache.Entry | None = None
+    key: str | None = None
+
+
+def compile_program(text: str, filename: str = "-e", opts: Options | None = None,
+                    use_cache: bool = True) -> Compiled:
     """Parse and check against the running kernel; raises CompileError with diagnostics."""
     opts = opts or Options()
     env.require_privileges()
-    options = {"positional": list(opts.params), "unsafe": opts.unsafe, "pid": opts.pid,
-               "strlen": opts.strlen}
-    return compile_front(text, filename, KernelCatalog(), options)
+    options: dict[str, Any] = {"positional": list(opts.params), "unsafe": opts.unsafe,
+                               "pid": opts.pid, "strlen": opts.strlen}
+    key = cache.key(text, options) if use_cache and not opts.command else None
+    if key is not None and (hit := cache.load(key)) is not None:
+        return Compiled(options, cached=hit)
+    from beholder.trace.frontend import compile_front
+    from beholder.trace.kcatalog import KernelCatalog
+
+    ctx = compile_front(text, filename, KernelCatalog(), options)
+    return Compiled(ctx.options, ctx=ctx, key=key)
 
 
 class Runner:
     """Load, attach, run BEGIN, poll events until exit()/duration/command end/Ctrl-C, run END."""
 
-    def __init__(self, ctx: PassContext, opts: Options, on_event: Callable[[str, Any], None]) -> None:
-        self.ctx, self.opts, self.on_event = ctx, opts, on_event
+    def __init__(self, compiled: Compiled, opts: Options,
+                 on_event: Callable[[str, Any], None]) -> None:
+        self.compiled, self.opts, self.on_event = compiled, opts, on_event
         self.child: subprocess.Popen[bytes] | None = None
         self._go: int | None = None
         if opts.command:
             self._spawn_paused(opts.command)
         try:
-            self.session = Session(ctx, on_event, verbose=opts.verbose)
+            self.session = Session(compiled, on_event, verbose=opts.verbose)
         except BaseException:
             self._end_child()
             raise
@@ -76,7 +93,7 @@ class Runner:
             raise BPFError(f"-c {argv[0]}: {e.strerror}") from e
         os.close(read_fd)
         self._go = write_fd
-        self.ctx.options["cpid"] = self.child.pid
+        self.compiled.options["cpid"] = self.child.pid
 
     def start(self) -> None:
         s = self.session
@@ -137,8 +154,8 @@ class Runner:
         self.session.close()
 
 
-def run(ctx: PassContext, opts: Options, on_event: Callable[[str, Any], None]) -> int:
-    runner = Runner(ctx, opts, on_event)
+def run(compiled: Compiled, opts: Options, on_event: Callable[[str, Any], None]) -> int:
+    runner = Runner(compiled, opts, on_event)
     try:
         runner.start()
         try:
@@ -151,10 +168,10 @@ def run(ctx: PassContext, opts: Options, on_event: Callable[[str, Any], None]) -
         runner.close()
 
 
-def events(ctx: PassContext, opts: Options) -> Iterator[Event]:
+def events(compiled: Compiled, opts: Options) -> Iterator[Event]:
     """Yield events as they arrive; closing the generator detaches everything."""
     queue: list[Event] = []
-    runner = Runner(ctx, opts, lambda kind, payload: queue.append((kind, payload)))
+    runner = Runner(compiled, opts, lambda kind, payload: queue.append((kind, payload)))
     try:
         runner.start()
         going = True

@@ -18,13 +18,11 @@ from beholder.ebpf.maps import Map, possible_cpus
 from beholder.ebpf.ringbuf import RingBuffer
 from beholder.kernel import maps as kmaps
 from beholder.kernel import perf as kperf
-from beholder.trace.codegen import generate
+from beholder.trace import cache
 from beholder.trace.codegen import helpers as h
 from beholder.trace.codegen.plan import MapPlan, Plan
 from beholder.trace.decode import Decoder
-from beholder.trace.emit import emit_object
 from beholder.trace.output import format_printf, time_text
-from beholder.trace.passes import PassContext
 from beholder.trace.symbols import Symbols
 
 _SW_EVENTS = {"cpu-clock": 0, "task-clock": 1, "page-faults": 2, "context-switches": 3,
@@ -37,9 +35,10 @@ _UNIT_NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "hz": 0}
 class Session:
     """One run of a trace program. `on_event(kind, payload)` receives every output event."""
 
-    def __init__(self, ctx: PassContext, on_event: Callable[[str, Any], None],
+    def __init__(self, compiled: Any, on_event: Callable[[str, Any], None],
                  verbose: bool = False) -> None:
-        self.ctx, self.on_event = ctx, on_event
+        self.compiled, self.on_event = compiled, on_event
+        self.options: dict[str, Any] = compiled.options
         self.verbose = verbose
         self.fds: list[int] = []
         self.obj: Object | None = None
@@ -47,14 +46,44 @@ class Session:
         self.exit_code: int | None = None
         self.discard = False  # set after exit(): bpftrace shows nothing more until END runs
         self.attached = 0
-        ir_dry, plan = generate(ctx)
-        self.plan: Plan = plan
-        self._create_maps()
-        self.ir, self.plan = generate(ctx, self.plan)
+        self.plan: Plan
+        if compiled.cached is not None:
+            self._from_cache(compiled.cached)
+        else:
+            self._compile(compiled.ctx, compiled.key)
         self.symbols = Symbols()
         self.decoder = Decoder(self.plan, self.symbols, self._stack_ips)
 
     # -- setup --
+
+    def _compile(self, ctx: Any, key: str | None) -> None:
+        from beholder.trace.codegen import generate  # only a cache miss pays for LLVM
+        from beholder.trace.emit import emit_object
+
+        _, self.plan = generate(ctx)
+        self._create_maps()
+        ir_text, self.plan = generate(ctx, self.plan)
+        self.elf = emit_object(ir_text)
+        if key is not None:
+            import copy
+
+            cache.store(key, cache.Entry(copy.deepcopy(self.plan), self.elf))
+
+    def _from_cache(self, entry: cache.Entry) -> None:
+        self.plan = entry.plan
+        old = self._fd_roles()
+        self._create_maps()
+        new = self._fd_roles()
+        self.elf = cache.remap_fds(entry.elf, {fd: new[role] for fd, role in old.items()})
+
+    def _fd_roles(self) -> dict[Any, Any]:
+        roles: dict[Any, Any] = {mp.fd: ("map", name) for name, mp in self.plan.maps.items()}
+        roles.update({self.plan.ring_fd: "ring", self.plan.lost_fd: "lost"})
+        if self.plan.needs_stacks:
+            roles[self.plan.stack_map_fd] = "stacks"
+        if not self.fds:  # before creation: fd -> role; after: role -> fd
+            return roles
+        return {role: fd for fd, role in roles.items()}
 
     def _create_maps(self) -> None:
         for i, (name, mp) in enumerate(self.plan.maps.items()):
@@ -81,7 +110,7 @@ class Session:
         return m
 
     def load(self) -> None:
-        spec = open_object(emit_object(self.ir), name="trace")
+        spec = open_object(self.elf, name="trace")
         self.obj = spec.load(log_level=1 if self.verbose else 0)
         if self.verbose:
             for name, log in self.obj.verifier_logs.items():
@@ -107,7 +136,7 @@ class Session:
                 prog.attach_btf()
             elif p in ("uprobe", "uretprobe"):
                 prog.attach_uprobe(resolve_binary(pp.target), pp.func,
-                                   pid=int(self.ctx.options.get("pid") or -1),
+                                   pid=int(self.options.get("pid") or -1),
                                    retprobe=p == "uretprobe")
             elif p in ("profile", "interval"):
                 unit, value = _timer(pp)
