@@ -88,10 +88,10 @@ def test_second_run_comes_from_the_cache_and_counts_the_same(tmp_path, workload_
 
 
 def test_cached_object_gets_fresh_map_fds(tmp_path):
-    from beholder.trace import cache
-
     # ld_imm64 r1, fd 7 (BPF_PSEUDO_MAP_FD) inside a minimal ELF with one executable section
     import struct
+
+    from beholder.trace import cache
 
     insn = bytes([0x18, 0x11, 0, 0]) + struct.pack("<i", 7) + bytes(8) + bytes([0x95]) + bytes(7)
     shoff = 64 + len(insn)
