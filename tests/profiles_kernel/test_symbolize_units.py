@@ -10,11 +10,11 @@ import pytest
 from kprof import FP_FLAGS, HERE
 
 from beholder.profiles.store import Query, QueryError
-from beholder.profiles.symbolize.demangle import AVAILABLE, demangle
-from beholder.profiles.symbolize.elfsyms import ElfCache, load
-from beholder.profiles.symbolize.kallsyms import KernelSymbols
-from beholder.profiles.symbolize.perfmap import PerfMap
-from beholder.profiles.symbolize.procmaps import parse_maps
+from beholder.symbols.demangle import AVAILABLE, demangle
+from beholder.symbols.elfsyms import ElfCache, load
+from beholder.symbols.kallsyms import KernelSymbols
+from beholder.symbols.perfmap import PerfMap
+from beholder.symbols.procmaps import parse_maps
 
 
 def test_parse_maps_keeps_deleted_and_anonymous_mappings() -> None:

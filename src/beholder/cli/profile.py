@@ -23,7 +23,7 @@ from beholder.profiles.render import DIFF_RENDERERS, Renderer, get_renderer, ren
 from beholder.profiles.sampler import DEFAULT_ONESHOT_HZ, Filter, Sampler
 from beholder.profiles.store import DEFAULT_PATH, ProfileStore, Query, QueryError
 from beholder.profiles.symbolize import Symbolizer
-from beholder.profiles.symbolize.cgroups import CgroupNames
+from beholder.symbols.cgroups import CgroupNames
 
 from .errors import UserError
 

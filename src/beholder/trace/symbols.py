@@ -1,4 +1,4 @@
-"""Addresses to names for ksym/usym/kstack/ustack values (built on the profiler's symbolizers)."""
+"""Addresses to names for ksym/usym/kstack/ustack values (on the shared beholder.symbols)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ class Symbols:
 
     def remember(self, pid: int) -> None:
         """Snapshot a live process's maps now, so its stacks still resolve after it exits."""
-        from beholder.profiles.symbolize.procmaps import parse_maps
+        from beholder.symbols.procmaps import parse_maps
 
         try:
             with open(f"/proc/{pid}/maps") as f:
@@ -51,7 +51,7 @@ class Symbols:
 
     def _process_maps(self, pid: int) -> list[Any]:
         if pid not in self._maps:
-            from beholder.profiles.symbolize.procmaps import parse_maps
+            from beholder.symbols.procmaps import parse_maps
 
             try:
                 with open(f"/proc/{pid}/maps") as f:
@@ -61,7 +61,7 @@ class Symbols:
         return self._maps[pid]
 
     def user(self, pid: int, addr: int, offset: bool = False) -> str:
-        from beholder.profiles.symbolize import elfsyms
+        from beholder.symbols import elfsyms
 
         for m in self._process_maps(pid):
             if m.start <= addr < m.end and m.file_backed:

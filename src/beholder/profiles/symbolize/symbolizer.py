@@ -14,12 +14,12 @@ from typing import cast
 
 from beholder.profiles.model import Frame, Mapping, Profile
 from beholder.profiles.sampler import Harvest, RawSample
-from beholder.profiles.symbolize.cgroups import CgroupNames
-from beholder.profiles.symbolize.elfsyms import ElfCache, ElfSymbols, vdso
-from beholder.profiles.symbolize.kallsyms import KernelSymbols
-from beholder.profiles.symbolize.perfmap import PerfMap
-from beholder.profiles.symbolize.procmaps import MapEntry, ProcessMaps, ProcessTable
 from beholder.profiles.symbolize.unwind import FramePointerUnwinder, Unwinder
+from beholder.symbols.cgroups import CgroupNames
+from beholder.symbols.elfsyms import ElfCache, ElfSymbols, vdso
+from beholder.symbols.kallsyms import KernelSymbols
+from beholder.symbols.perfmap import PerfMap
+from beholder.symbols.procmaps import MapEntry, ProcessMaps, ProcessTable
 
 KERNEL = "[kernel]"
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from beholder.profiles.sampler import RawSample
-from beholder.profiles.symbolize.procmaps import ProcessMaps
+from beholder.symbols.procmaps import ProcessMaps
 
 
 class Unwinder(Protocol):

@@ -19,7 +19,7 @@ from typing import BinaryIO
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
-from beholder.profiles.symbolize.demangle import demangle
+from beholder.symbols.demangle import demangle
 
 _STT_FUNC, _STT_GNU_IFUNC = 2, 10
 DEBUG_ROOT = "/usr/lib/debug/.build-id"
