@@ -39,9 +39,12 @@ def test_interval_and_profile_probes_fire():
 
 
 def test_software_event_probe():
-    res = run_beholder("--duration", "1", "-e", "software:page-faults:1 { @faults = count(); }")
+    # 50 MB touched by the traced command: thousands of page faults, all its own
+    res = run_beholder("-c", "python3 -c 'bytearray(50_000_000)'",
+                       "-e", "software:page-faults:100 /pid == cpid/ { @faults = count(); }")
     assert res.returncode == 0, res.stderr
-    assert "@faults:" in res.stdout
+    lines = dict(line.split(": ") for line in res.stdout.splitlines() if ": " in line)
+    assert int(lines["@faults"]) >= 50, res.stdout
 
 
 def test_json_output_lines_are_objects():
