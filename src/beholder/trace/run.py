@@ -113,6 +113,8 @@ class Runner:
     def step(self, timeout_ms: int = 100) -> bool:
         """Poll once; False when the run should end."""
         s = self.session
+        if s.exit_code is not None:  # BEGIN may have exited already: no need to wait
+            return False
         if self.child is not None and self.child.poll() is None:
             s.symbols.remember(self.child.pid)  # its maps vanish when it exits
         s.poll(timeout_ms)
