@@ -154,3 +154,14 @@ class Flow:
         if text != build_summary(flow):
             flow.summary = text
         return flow
+
+
+def protocol_of(flow: Flow) -> str:
+    """"dns", "tcp", "udp" or "": what --protocol and the metrics' protocol label mean."""
+    if flow.l7 is not None and flow.l7.dns is not None:
+        return "dns"
+    if flow.l4.TCP is not None:
+        return "tcp"
+    if flow.l4.UDP is not None:
+        return "udp"
+    return ""

@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 
 from beholder.flows.filters import FlowFilter
-from beholder.flows.model import Flow
+from beholder.flows.model import Flow, protocol_of
 
 DB_NAME = "flows.duckdb"
 _BULK_ROWS = 200  # from this many rows on, insert through a CSV file
@@ -43,14 +43,6 @@ class StoreError(RuntimeError):
     """The store cannot be opened (locked by a running agent, bad directory...)."""
 
 
-def _protocol(flow: Flow) -> str:
-    if flow.l7 is not None and flow.l7.dns is not None:
-        return "dns"
-    if flow.l4.TCP is not None:
-        return "tcp"
-    if flow.l4.UDP is not None:
-        return "udp"
-    return ""
 
 
 class FlowStore:
@@ -80,7 +72,7 @@ class FlowStore:
         rows = []
         for f in flows:
             text = json.dumps(f.to_dict(), separators=(",", ":"))
-            rows.append((f.time_ns, f.uuid, f.type.value, _protocol(f), len(text), text))
+            rows.append((f.time_ns, f.uuid, f.type.value, protocol_of(f), len(text), text))
         if not rows:
             return 0
         if len(rows) < _BULK_ROWS:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 
 from beholder.flows.enums import FlowType, L7FlowType
-from beholder.flows.model import Flow
+from beholder.flows.model import Flow, protocol_of
 
 CONTEXTS = ("process", "container", "namespace")
 OTHER = "other"
@@ -36,14 +36,6 @@ class _Bounded:
         return value
 
 
-def _protocol(flow: Flow) -> str:
-    if flow.l7 is not None and flow.l7.dns is not None:
-        return "DNS"
-    if flow.l4.TCP is not None:
-        return "TCP"
-    if flow.l4.UDP is not None:
-        return "UDP"
-    return "unknown"
 
 
 class FlowMetrics:
@@ -98,7 +90,7 @@ class FlowMetrics:
 
     def observe(self, flow: Flow) -> None:
         ctx = self._context(flow)
-        proto = _protocol(flow)
+        proto = protocol_of(flow).upper() or "unknown"
         self._l(self.flows, flow.type.value, flow.verdict.value, proto, *ctx).inc()
         if flow.l7 is not None and flow.l7.dns is not None:
             dns = flow.l7.dns
