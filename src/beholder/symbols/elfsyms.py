@@ -59,6 +59,11 @@ class ElfSymbols:
         return None
 
     def lookup(self, vaddr: int) -> str | None:
+        found = self.lookup_offset(vaddr)
+        return found[0] if found else None
+
+    def lookup_offset(self, vaddr: int) -> tuple[str, int] | None:
+        """(function, offset into it), as stacks print `main+42`."""
         i = bisect.bisect_right(self._starts, vaddr) - 1
         if i < 0:
             return None
@@ -69,7 +74,7 @@ class ElfSymbols:
             return None
         off = self._names[i]
         raw = self._strings[off:self._strings.find(b"\0", off)]
-        return demangle(raw.decode(errors="replace"))
+        return demangle(raw.decode(errors="replace")), vaddr - self._starts[i]
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,8 +70,8 @@ class Symbols:
                 if syms is None:
                     break
                 vaddr = syms.vaddr(addr - m.start + m.offset)
-                name = syms.lookup(vaddr) if vaddr is not None else None
-                if name:
-                    return name
+                found = syms.lookup_offset(vaddr) if vaddr is not None else None
+                if found:
+                    return f"{found[0]}+{found[1]}" if offset else found[0]
                 break
         return hex(addr)
