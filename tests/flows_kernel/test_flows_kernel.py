@@ -239,3 +239,31 @@ def test_unanswered_connect_is_a_timeout_flow(netpair: NetPair, collector) -> No
     assert flow.packets.sent >= 1 and flow.packets.received == 0
     assert flow.source.process.pid == out["pid"]
     assert 0.9e9 < flow.duration_ns < 5e9
+
+
+def test_tcp_bytes_without_sock_length_tracepoints(netpair: NetPair) -> None:
+    """Kernels before 6.3 lack sock:sock_send_length/sock_recv_length: cgroup_skb counts the
+    payload instead. Forced here, so the fallback is tested on every kernel."""
+    from beholder.flows.collector import CollectorConfig, FlowCollector
+
+    rec = Recorder()
+    c = FlowCollector(on_flow=rec, config=CollectorConfig(harvest_interval=0.3,
+                                                          msg_hook="cgroup_skb"))
+    c.start()
+    try:
+        assert c.msg_hook == "cgroup_skb"
+        up, down = 1_000_000, 300_000
+        server = netpair.b.start("tcp-server", netpair.b.ip, 0, up, down)
+        port = int(server.line()["port"])  # type: ignore[arg-type]
+        client = netpair.a.run("tcp-client", netpair.b.ip, port, up, down)
+        srv = server.wait_done()
+        assert wait_for(lambda: len(rec.tcp(port)) >= 2)
+    finally:
+        c.stop()
+    flows = rec.tcp(port)
+    out = one(flows, TrafficDirection.EGRESS)
+    assert out.source.process is not None and out.source.process.pid == client["pid"]
+    assert within(out.bytes.sent, up) and within(out.bytes.received, down)
+    inc = one(flows, TrafficDirection.INGRESS)
+    assert inc.destination.process is not None and inc.destination.process.pid == srv["pid"]
+    assert within(inc.bytes.sent, down) and within(inc.bytes.received, up)

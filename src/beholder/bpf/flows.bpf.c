@@ -117,6 +117,9 @@ BEHOLDER_RINGBUF(dns_events, 1 << 20);
 
 /* 0 captures DNS on port 53 only; another value adds that port (tests run a resolver there). */
 const volatile __u16 dns_port = 53;
+/* 1 on kernels without sock:sock_send_length/sock_recv_length (before 6.3): TCP payload
+ * bytes are then counted per packet in cgroup_skb instead (retransmitted bytes included). */
+const volatile __u8 skb_bytes = 0;
 
 static __always_inline void fill_owner(struct flow_owner *o)
 {
@@ -481,6 +484,11 @@ static __always_inline int on_tcp_skb(struct __sk_buff *skb, __u64 sk, __u32 seg
 	if (load(skb, l4off + 12, fl, 2))
 		return 1;
 	__sync_fetch_and_add(egress ? &f->pkts_sent : &f->pkts_recv, segs);
+	if (skb_bytes) {
+		__u32 hdr = l4off + (fl[0] >> 4) * 4;
+		if (skb->len > hdr)
+			__sync_fetch_and_add(egress ? &f->bytes_sent : &f->bytes_recv, skb->len - hdr);
+	}
 	__u32 flags = fl[1] | ((__u32)(fl[0] & 1) << 8);
 	if ((f->flags | flags) != f->flags)
 		f->flags |= flags; /* a racing OR may lose a bit; no atomic OR before -mcpu=v3 */

@@ -10,6 +10,7 @@ see ``lost()``.
 
 from __future__ import annotations
 
+import os
 import queue
 import socket
 import threading
@@ -58,6 +59,9 @@ class CollectorConfig:
     flush_on_stop: bool = True  # report the flows still open when the collector stops
     node_name: str = field(default_factory=socket.gethostname)
     cgroup: str = ""  # where cgroup_skb attaches; "" = the cgroup v2 root
+    # how TCP bytes are counted: "auto", "tp_btf", "raw_tracepoint" (sock_send/recv_length),
+    # or "cgroup_skb" (payload per packet; what kernels before 6.3 get)
+    msg_hook: str = "auto"
 
 
 def kprobe_available() -> bool:
@@ -77,7 +81,7 @@ class FlowCollector:
         # kprobe_available is true the path stays "tracepoint"; doctor shows the same.
         self.path = "tracepoint"
         self.kprobe_available = False
-        self.msg_hook = ""  # "tp_btf" or "raw_tracepoint": how send/recv bytes are counted
+        self.msg_hook = ""  # tp_btf, raw_tracepoint or cgroup_skb: how TCP bytes are counted
         self.attributor = Attributor()
         self.dns = DNSCache()
         self.stats = {"tcp": 0, "udp": 0, "dns": 0, "dns_unparsed": 0, "callback_errors": 0,
@@ -98,6 +102,11 @@ class FlowCollector:
 
     # -- lifecycle --
 
+    def _msg_hook(self) -> str:
+        if not os.path.isdir(os.path.join(env.tracefs(), "events", "sock", "sock_send_length")):
+            return "cgroup_skb"
+        return "tp_btf" if self._probe("tp_btf") else "raw_tracepoint"
+
     @staticmethod
     def _probe(name: str) -> bool:
         try:
@@ -113,14 +122,16 @@ class FlowCollector:
             spec.set_max_entries(tcp_flows=cfg.tcp_entries, udp_flows=cfg.udp_entries,
                                  sk_owner=cfg.owner_entries, events=cfg.ring_bytes,
                                  dns_events=cfg.dns_ring_bytes)
-            spec.set_rodata(dns_port=cfg.dns_port)
             # the send/recv hooks run on every socket call: tp_btf (plain loads) where the
-            # kernel has it, raw tracepoints (probe reads) elsewhere; both are tracepoints
-            btf = self._probe("tp_btf")
+            # kernel has it, raw tracepoints (probe reads) elsewhere. Kernels before 6.3 have
+            # no sock_send_length/sock_recv_length at all: cgroup_skb counts payload bytes.
+            hook = cfg.msg_hook if cfg.msg_hook != "auto" else self._msg_hook()
+            btf, raw = hook == "tp_btf", hook == "raw_tracepoint"
             for name, use in (("flows_send_btf", btf), ("flows_recv_btf", btf),
-                              ("flows_send", not btf), ("flows_recv", not btf)):
+                              ("flows_send", raw), ("flows_recv", raw)):
                 spec.programs[name].autoload = use
-            self.msg_hook = "tp_btf" if btf else "raw_tracepoint"
+            spec.set_rodata(dns_port=cfg.dns_port, skb_bytes=int(hook == "cgroup_skb"))
+            self.msg_hook = hook
             obj = spec.load()
         except BaseException:
             spec.close()

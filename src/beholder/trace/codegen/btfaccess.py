@@ -120,7 +120,7 @@ class FuncArgs(BTFAccess):
         return found
 
     def _from_slot(self, i: int, desc: tuple[Any, ...], node: ast.Node) -> V:
-        raw = self.load_int(self.ctx, 8 * i, 8, False)
+        raw = self.load_ctx_u64(8 * i)
         if desc[0] == "ptr":
             return V(pointer(desc[1].removesuffix(" *").removesuffix("*").strip()), raw)
         if desc[0] in ("int", "enum"):

@@ -79,6 +79,19 @@ class Emitter:
             return v
         return self.b.sext(v, I64) if signed else self.b.zext(v, I64)
 
+    def load_ctx_u64(self, off: int) -> ir.Value:
+        """One 8-byte load from the context that LLVM may not split or narrow: fentry/fexit
+        contexts accept only whole, 8-byte aligned words (the verifier says "offset is not
+        multiple of 8" otherwise). llvm.bpf.passthrough hides the value's later uses."""
+        ptr = self.b.bitcast(self.gep(self.ctx, off), I64.as_pointer())
+        v = self.b.load(ptr, align=8)
+        name = "llvm.bpf.passthrough.i64.i64"
+        fn = self.module.globals.get(name)
+        if fn is None:
+            fn = ir.Function(self.module, ir.FunctionType(I64, [I32, I64]), name=name)
+        self._passthrough_seq = getattr(self, "_passthrough_seq", 0) + 1
+        return self.b.call(fn, [ir.Constant(I32, self._passthrough_seq), v])
+
     def zero(self, p: ir.Value, size: int) -> None:
         for off in range(0, align8(size), 8):
             self.store64(p, off, const(0))
