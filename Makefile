@@ -20,7 +20,7 @@ BPF_HDR := src/beholder/bpf/beholder.h build/vmlinux.h
 CLANG_BPF := clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Wno-unused-function \
 	-Ibuild -Isrc/beholder/bpf
 
-.PHONY: setup run test check bench clean deb-build deb-test
+.PHONY: setup run test test-kernels check bench clean deb-build deb-test
 
 setup: $(STAMP)/deb-build $(STAMP)/venv $(BPF_OBJ)
 
@@ -31,6 +31,9 @@ run: setup
 
 test: setup $(STAMP)/deb-test $(TEST_BPF_OBJ)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-kernels: setup $(STAMP)/deb-test $(TEST_BPF_OBJ)
+	$(BIN)/python kernels/run.py
 
 check: setup
 	$(BIN)/ruff check src tests bench

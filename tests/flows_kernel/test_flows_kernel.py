@@ -64,7 +64,10 @@ def test_tcp_bytes_both_directions_and_owners(netpair: NetPair, collector, famil
 
 
 def test_udp_exchange(netpair: NetPair, collector) -> None:
-    c, rec = collector
+    _check_udp_exchange(netpair, collector[1])
+
+
+def _check_udp_exchange(netpair: NetPair, rec: Recorder) -> None:
     a, b = netpair.a, netpair.b
     server = b.start("udp-echo", b.ip, 0, 10)
     port = int(server.line()["port"])  # type: ignore[arg-type]
@@ -248,6 +251,7 @@ def test_tcp_bytes_without_sock_length_tracepoints(netpair: NetPair) -> None:
 
     rec = Recorder()
     c = FlowCollector(on_flow=rec, config=CollectorConfig(harvest_interval=0.3,
+                                                          udp_idle_timeout=1.0,
                                                           msg_hook="cgroup_skb"))
     c.start()
     try:
@@ -258,6 +262,7 @@ def test_tcp_bytes_without_sock_length_tracepoints(netpair: NetPair) -> None:
         client = netpair.a.run("tcp-client", netpair.b.ip, port, up, down)
         srv = server.wait_done()
         assert wait_for(lambda: len(rec.tcp(port)) >= 2)
+        _check_udp_exchange(netpair, rec)  # UDP owners from the cgroup sock_addr hooks
     finally:
         c.stop()
     flows = rec.tcp(port)

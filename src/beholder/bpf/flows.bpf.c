@@ -354,6 +354,34 @@ int flows_recv(struct bpf_raw_tracepoint_args *ctx)
 	return on_msg_raw((struct sock *)ctx->args[0], (int)ctx->args[1], (int)ctx->args[2], 0);
 }
 
+/* Kernels without sock_send_length/sock_recv_length (before 6.3): the UDP owner comes from
+ * the cgroup sock_addr hooks instead, which run in the calling process at connect(),
+ * sendmsg() to an address and recvmsg() from one. Loaded only in that mode. */
+static __always_inline int on_sock_addr(struct bpf_sock_addr *ctx)
+{
+	if (ctx->protocol == PROTO_UDP)
+		msg_udp(bpf_get_socket_cookie(ctx));
+	return 1;
+}
+
+SEC("cgroup/connect4")
+int flows_connect4(struct bpf_sock_addr *ctx) { return on_sock_addr(ctx); }
+
+SEC("cgroup/connect6")
+int flows_connect6(struct bpf_sock_addr *ctx) { return on_sock_addr(ctx); }
+
+SEC("cgroup/sendmsg4")
+int flows_sendmsg4(struct bpf_sock_addr *ctx) { return on_sock_addr(ctx); }
+
+SEC("cgroup/sendmsg6")
+int flows_sendmsg6(struct bpf_sock_addr *ctx) { return on_sock_addr(ctx); }
+
+SEC("cgroup/recvmsg4")
+int flows_recvmsg4(struct bpf_sock_addr *ctx) { return on_sock_addr(ctx); }
+
+SEC("cgroup/recvmsg6")
+int flows_recvmsg6(struct bpf_sock_addr *ctx) { return on_sock_addr(ctx); }
+
 SEC("tracepoint/tcp/tcp_retransmit_skb")
 int flows_retransmit(struct tp_sk_skb *ctx)
 {

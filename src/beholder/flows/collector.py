@@ -32,6 +32,8 @@ from beholder.flows.lost import LostEvent
 from beholder.flows.model import Flow
 from beholder.flows.process import Process
 
+_SOCK_ADDR_PROGRAMS = tuple(f"flows_{op}{v}" for op in ("connect", "sendmsg", "recvmsg")
+                            for v in (4, 6))
 _CNT_UNTRACKED_CLOSE, _CNT_CREATED, _CNT_CLOSED = 0, 1, 2  # tcp_counters in flows.bpf.c
 _NS_UUID = uuid.UUID("6f1c9a1e-56c1-4b1e-9a55-0b5e4f10c0de")
 
@@ -130,6 +132,8 @@ class FlowCollector:
             for name, use in (("flows_send_btf", btf), ("flows_recv_btf", btf),
                               ("flows_send", raw), ("flows_recv", raw)):
                 spec.programs[name].autoload = use
+            for name in _SOCK_ADDR_PROGRAMS:  # UDP owners where the send/recv hooks are missing
+                spec.programs[name].autoload = hook == "cgroup_skb"
             spec.set_rodata(dns_port=cfg.dns_port, skb_bytes=int(hook == "cgroup_skb"))
             self.msg_hook = hook
             obj = spec.load()
@@ -142,7 +146,7 @@ class FlowCollector:
             cgroup = cfg.cgroup or env.cgroup2()
             self.attributor = Attributor(env.cgroup2())
             for prog in obj.programs.values():
-                if prog.section.startswith("cgroup_skb"):
+                if prog.section.startswith(("cgroup_skb", "cgroup/")):
                     prog.attach_cgroup(cgroup)
                 else:
                     prog.attach()
