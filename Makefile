@@ -36,7 +36,7 @@ test-kernels: setup $(STAMP)/deb-test $(TEST_BPF_OBJ)
 	$(BIN)/python kernels/run.py
 
 check: setup
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench kernels
 	$(BIN)/mypy
 
 bench: setup $(STAMP)/deb-test
