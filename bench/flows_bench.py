@@ -9,10 +9,8 @@ Prints agent CPU (share of one CPU during the load) and RSS. Run as root.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -21,62 +19,15 @@ import time
 from pathlib import Path
 
 import httpx
+from loadgen import free_port, start_nginx, wrk_run  # bench/ is on sys.path when run as a script
 
 BEHOLDER = str(Path(sys.executable).parent / "beholder")
 DURATION = 5
 ROUNDS = 3
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_nginx(tmp: Path, port: int) -> subprocess.Popen[bytes]:
-    conf = tmp / "nginx.conf"
-    conf.write_text(f"""
-worker_processes 1;
-daemon off;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    keepalive_requests 1000000;
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{ return 200 "ok\\n"; }}
-    }}
-}}
-""")
-    p = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(tmp)])
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
-                return p
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    p.kill()
-    raise SystemExit("nginx did not start")
-
-
 def wrk(port: int, close: bool = False) -> float:
-    return wrk_run(port, close)[0]
-
-
-def wrk_run(port: int, close: bool = False) -> tuple[float, int]:
-    """(requests/s, requests) of one wrk run."""
-    args = ["wrk", "-t1", "-c32", f"-d{DURATION}s", f"http://127.0.0.1:{port}/"]
-    if close:
-        args[1:1] = ["-H", "Connection: close"]
-    out = subprocess.run(args, capture_output=True, text=True, timeout=DURATION + 30).stdout
-    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    total = re.search(r"(\d+) requests in", out)
-    if not m or not total:
-        raise SystemExit(f"wrk output not understood:\n{out}")
-    return float(m.group(1)), int(total.group(1))
+    return wrk_run(port, DURATION, close)[0]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -139,7 +90,7 @@ def bpf_cost(port: int) -> tuple[dict[str, tuple[int, int]], int]:
     stats.write_text("1")
     try:
         progs0 = _prog_stats()
-        _, reqs = wrk_run(port)
+        _, reqs = wrk_run(port, DURATION)
         progs1 = _prog_stats()
     finally:
         stats.write_text(before)
@@ -198,7 +149,7 @@ def main() -> None:
         status0 = httpx.get(f"{api}/api/v1/status").json()
         cpu0 = cpu_seconds(agent.pid)
         t0 = time.monotonic()
-        conn_rate, requests = wrk_run(port, close=True)
+        conn_rate, requests = wrk_run(port, DURATION, close=True)
         seen = drain(api, status0["flows_seen"], 2 * requests)
         drain_s = time.monotonic() - t0
         cpu_storm = (cpu_seconds(agent.pid) - cpu0) / drain_s

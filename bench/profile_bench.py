@@ -19,19 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-NGINX_CONF = """
-worker_processes 1;
-daemon off;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    client_body_temp_path {dir}; proxy_temp_path {dir}; fastcgi_temp_path {dir};
-    uwsgi_temp_path {dir}; scgi_temp_path {dir};
-    server {{ listen 127.0.0.1:{port}; location / {{ return 200 "ok\\n"; }} }}
-}}
-"""
+from loadgen import start_nginx, wrk_run  # bench/ is on sys.path when run as a script
 
 
 def agent(frequency: int, interval: float, seconds: float) -> None:
@@ -73,12 +61,7 @@ def agent(frequency: int, interval: float, seconds: float) -> None:
 
 
 def wrk(port: int, seconds: float) -> float:
-    out = subprocess.run(["wrk", "-t1", "-c32", f"-d{round(seconds)}s", f"http://127.0.0.1:{port}/"],
-                         capture_output=True, text=True, check=True).stdout
-    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    if not m:
-        raise RuntimeError(f"wrk printed no rate:\n{out}")
-    return float(m.group(1))
+    return wrk_run(port, seconds)[0]
 
 
 def start_agent(frequency: int, interval: float, seconds: float) -> subprocess.Popen[str]:
@@ -127,11 +110,8 @@ def main() -> None:
 
 def run(secs: float, port: int, rounds: int) -> None:
     with tempfile.TemporaryDirectory() as d:
-        conf = Path(d) / "nginx.conf"
-        conf.write_text(NGINX_CONF.format(dir=d, port=port))
-        nginx = subprocess.Popen([shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(conf)])
+        nginx = start_nginx(Path(d), port)
         try:
-            time.sleep(0.5)
             wrk(port, 1)  # warm up
             rates: dict[str, list[float]] = {"bare": [], "19": [], "99": []}
             agents: dict[str, list[dict[str, object]]] = {"19": [], "99": []}
