@@ -34,7 +34,8 @@ def test_doctor_json_tells_the_truth():
     if not report["kprobe"]:
         assert "CONFIG_KPROBES" in types["kprobe"]["detail"] or types["kprobe"]["detail"]
         assert types["kprobe"]["hint"]
-        assert report["features"]["flows"]["path"] == "tracepoint"
+    # flows takes its tracepoint path on every kernel (FlowCollector.path says the same)
+    assert report["features"]["flows"]["path"] == "tracepoint"
     assert report["perf_events"]["software"] is True
     assert report["cgroup_v2"].startswith("/")
     assert set(report["filesystems"]) >= {"tracefs", "debugfs", "bpf", "cgroup2"}

@@ -12,8 +12,8 @@ from beholder.ebpf import env, features
 from beholder.kernel import fs
 
 # Tracepoints each collector is built on; checked in tracefs, not assumed from the version.
-FLOW_TRACEPOINTS = ("sock/inet_sock_set_state", "sock/sock_send_length", "sock/sock_recv_length",
-                    "tcp/tcp_retransmit_skb", "tcp/tcp_send_reset", "tcp/tcp_receive_reset")
+FLOW_TRACEPOINTS = ("sock/inet_sock_set_state", "tcp/tcp_retransmit_skb", "tcp/tcp_send_reset",
+                    "tcp/tcp_receive_reset")
 TRACE_TRACEPOINTS = ("raw_syscalls/sys_enter", "syscalls/sys_enter_openat")
 # Capabilities that this build of beholder already ships; the others are reported for what the
 # kernel offers them, and marked as not shipped so nobody mistakes readiness for a feature.
@@ -76,14 +76,19 @@ def _features(probes: dict[str, features.Feature]) -> dict[str, FeatureStatus]:
     out: dict[str, FeatureStatus] = {}
 
     missing = _missing_tracepoints(FLOW_TRACEPOINTS)
-    flows_ok = ok["tracepoint"] and ok["cgroup_skb"] and not missing
+    flows_ok = (ok["tracepoint"] and ok["cgroup_skb"] and ok["cgroup_sock_addr"]
+                and not missing)
+    # The collector takes the tracepoint path on every kernel (FlowCollector.path): it does
+    # no per-packet TCP work, so kprobes or fentry on tcp_sendmsg & co. would only add cost.
     out["flows"] = FeatureStatus(
         shipped="flows" in SHIPPED,
         available=flows_ok,
-        path="kprobe" if ok["kprobe"] and flows_ok else "tracepoint",
+        path="tracepoint",
         why="" if flows_ok else ("missing tracepoints: " + ", ".join(missing) if missing
-                                 else "tracepoints or cgroup_skb do not load"),
-        fallback="" if ok["kprobe"] else "kprobes are absent: flows use sock/tcp tracepoints",
+                                 else "tracepoints, cgroup_skb or cgroup sock_addr do not load"),
+        notes=["TCP bytes and segments come from the kernel's tcp_sock counters, not per "
+               "packet, so the tracepoint path is the fast one"
+               + (" (kprobes are present and not needed)" if ok["kprobe"] else "")],
     )
     out["profiles"] = FeatureStatus(
         shipped="profiles" in SHIPPED,

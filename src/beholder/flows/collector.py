@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from beholder import bpf
-from beholder.ebpf import Object, RingBuffer, env, features, open_object
+from beholder.ebpf import NotSupported, Object, RingBuffer, env, features, open_object
 from beholder.flows import kernel_records as kr
 from beholder.flows.attribution import Attributor
 from beholder.flows.build import dns_flow, socket_flow
@@ -61,9 +61,11 @@ class CollectorConfig:
     flush_on_stop: bool = True  # report the flows still open when the collector stops
     node_name: str = field(default_factory=socket.gethostname)
     cgroup: str = ""  # where cgroup_skb attaches; "" = the cgroup v2 root
-    # how TCP bytes are counted: "auto", "tp_btf", "raw_tracepoint" (sock_send/recv_length),
-    # or "cgroup_skb" (payload per packet; what kernels before 6.3 get)
-    msg_hook: str = "auto"
+    # where UDP owners come from: "sock_addr" (cgroup connect/sendmsg/recvmsg hooks, which
+    # run only for UDP) or, on 6.3+, "tp_btf"/"raw_tracepoint" on sock:sock_send_length and
+    # sock_recv_length, which also own TCP sockets whose connect()/accept() went unseen
+    # (accepted through io_uring) but run on every send and receive of every socket
+    msg_hook: str = "sock_addr"
 
 
 def kprobe_available() -> bool:
@@ -78,12 +80,13 @@ class FlowCollector:
                  config: CollectorConfig | None = None) -> None:
         self.config = config or CollectorConfig()
         self.on_flow = on_flow
-        # The tracepoint path works everywhere (sock:inet_sock_set_state, sock_*_length,
-        # tcp:*, accept exits, cgroup_skb). No kprobe programs ship yet, so even where
-        # kprobe_available is true the path stays "tracepoint"; doctor shows the same.
+        # The tracepoint path works everywhere (sock:inet_sock_set_state, tcp:*, accept
+        # exits, cgroup_skb and sock_addr for UDP) and does no per-packet work for TCP, so a
+        # kprobe/fentry path (tcp_sendmsg, tcp_cleanup_rbuf...) would add cost, not remove
+        # it: every kernel gets "tracepoint", and doctor says the same.
         self.path = "tracepoint"
         self.kprobe_available = False
-        self.msg_hook = ""  # tp_btf, raw_tracepoint or cgroup_skb: how TCP bytes are counted
+        self.msg_hook = ""  # tp_btf, raw_tracepoint or sock_addr: where owners come from
         self.attributor = Attributor()
         self.dns = DNSCache()
         self.stats = {"tcp": 0, "udp": 0, "dns": 0, "dns_unparsed": 0, "callback_errors": 0,
@@ -104,11 +107,6 @@ class FlowCollector:
 
     # -- lifecycle --
 
-    def _msg_hook(self) -> str:
-        if not os.path.isdir(os.path.join(env.tracefs(), "events", "sock", "sock_send_length")):
-            return "cgroup_skb"
-        return "tp_btf" if self._probe("tp_btf") else "raw_tracepoint"
-
     @staticmethod
     def _probe(name: str) -> bool:
         try:
@@ -124,17 +122,21 @@ class FlowCollector:
             spec.set_max_entries(tcp_flows=cfg.tcp_entries, udp_flows=cfg.udp_entries,
                                  sk_owner=cfg.owner_entries, events=cfg.ring_bytes,
                                  dns_events=cfg.dns_ring_bytes)
-            # the send/recv hooks run on every socket call: tp_btf (plain loads) where the
-            # kernel has it, raw tracepoints (probe reads) elsewhere. Kernels before 6.3 have
-            # no sock_send_length/sock_recv_length at all: cgroup_skb counts payload bytes.
-            hook = cfg.msg_hook if cfg.msg_hook != "auto" else self._msg_hook()
+            hook = cfg.msg_hook
+            if hook not in ("tp_btf", "raw_tracepoint", "sock_addr"):
+                raise ValueError(f"unknown msg_hook {hook!r}: sock_addr, tp_btf or "
+                                 "raw_tracepoint")
+            if hook != "sock_addr" and not os.path.isdir(
+                    os.path.join(env.tracefs(), "events", "sock", "sock_send_length")):
+                raise NotSupported(f"msg_hook {hook!r} needs the tracepoint "
+                                   "sock:sock_send_length (Linux 6.3 or later)")
             btf, raw = hook == "tp_btf", hook == "raw_tracepoint"
             for name, use in (("flows_send_btf", btf), ("flows_recv_btf", btf),
                               ("flows_send", raw), ("flows_recv", raw)):
                 spec.programs[name].autoload = use
             for name in _SOCK_ADDR_PROGRAMS:  # UDP owners where the send/recv hooks are missing
-                spec.programs[name].autoload = hook == "cgroup_skb"
-            spec.set_rodata(dns_port=cfg.dns_port, skb_bytes=int(hook == "cgroup_skb"))
+                spec.programs[name].autoload = hook == "sock_addr"
+            spec.set_rodata(dns_port=cfg.dns_port)
             self.msg_hook = hook
             obj = spec.load()
         except BaseException:
@@ -146,6 +148,8 @@ class FlowCollector:
             cgroup = cfg.cgroup or env.cgroup2()
             self.attributor = Attributor(env.cgroup2())
             for prog in obj.programs.values():
+                if prog.name == "flows_refresh":
+                    continue  # run by _harvest, never attached
                 if prog.section.startswith(("cgroup_skb", "cgroup/")):
                     prog.attach_cgroup(cgroup)
                 else:
@@ -345,6 +349,8 @@ class FlowCollector:
         now = time.monotonic_ns()
         every = int(cfg.open_report_interval * 1e9)
         seen: set[Any] = set()
+        # open connections' bytes and segments, copied from tcp_sock in the kernel
+        self._obj.program("flows_refresh").test_run()
         # created-before minus closed-after minus live is a lower bound of LRU evictions
         created = self._tcp_counter(_CNT_CREATED)
         items = self._obj.map("tcp_flows").items()
