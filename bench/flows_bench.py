@@ -1,5 +1,7 @@
-"""Flow collector overhead: nginx (1 worker, `return 200`) + wrk (1 thread, 32 connections,
-5 s) on loopback, requests/s without and with `beholder serve` running, in the same run.
+"""Flow collector overhead: nginx (1 worker, `return 200`) + wrk (1 thread, 32 connections) on
+loopback, requests/s without and with `beholder serve` running, in turns inside one wrk run
+(loadgen.alternate): the agent with flows only (--profile-frequency 0), and as `make run`
+starts it (flows + 19 Hz profiling).
 
 Then short connections (`Connection: close`): new connections/s and whether the agent saw
 every one of them (two flows per connection: client and server side) without loss.
@@ -19,11 +21,12 @@ import time
 from pathlib import Path
 
 import httpx
-from loadgen import free_port, start_nginx, wrk_run  # bench/ is on sys.path when run as a script
+from loadgen import Variant, alternate, free_port, start_nginx, wrk_run  # bench/ is on sys.path
 
 BEHOLDER = str(Path(sys.executable).parent / "beholder")
 DURATION = 5
-ROUNDS = 3
+CYCLES = 8  # turns of each agent variant
+WINDOW = 4.0  # seconds of each measured window
 
 
 def wrk(port: int, close: bool = False) -> float:
@@ -42,10 +45,10 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def start_agent(tmp: Path) -> tuple[subprocess.Popen[str], str]:
+def start_agent(tmp: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
     api_port = free_port()
     agent = subprocess.Popen([BEHOLDER, "serve", "--listen", f"127.0.0.1:{api_port}",
-                              "--data-dir", str(tmp / "data")],
+                              "--data-dir", str(tmp / "data"), *extra],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
     api = f"http://127.0.0.1:{api_port}"
     deadline = time.monotonic() + 30
@@ -68,6 +71,36 @@ def stop_agent(agent: subprocess.Popen[str]) -> None:
     except subprocess.TimeoutExpired:
         agent.kill()
         agent.wait()
+
+
+class AgentVariant(Variant):
+    """`beholder serve` started before its window and stopped after; its CPU over the window."""
+
+    settle = 3.0  # past start-up: the first harvests and /proc scans
+
+    def __init__(self, name: str, tmp: Path, *extra: str) -> None:
+        self.name, self.tmp, self.extra = name, tmp, extra
+        self.agent: subprocess.Popen[str] | None = None
+        self.cpu: list[float] = []
+        self.rss = 0.0
+        self._cpu0 = self._t0 = 0.0
+
+    def start(self) -> None:
+        self.agent, _ = start_agent(self.tmp, *self.extra)
+
+    def window_start(self) -> None:
+        assert self.agent is not None
+        self._cpu0, self._t0 = cpu_seconds(self.agent.pid), time.monotonic()
+
+    def window_done(self) -> None:
+        assert self.agent is not None
+        self.cpu.append((cpu_seconds(self.agent.pid) - self._cpu0) / (time.monotonic() - self._t0))
+        self.rss = max(self.rss, rss_mb(self.agent.pid))
+
+    def stop(self) -> None:
+        if self.agent is not None:
+            stop_agent(self.agent)
+            self.agent = None
 
 
 def drain(api: str, start: int, expected: int, timeout: float = 120) -> int:
@@ -123,22 +156,9 @@ def main() -> None:
     agent: subprocess.Popen[str] | None = None
     try:
         wrk(port)  # warm-up
-        bare: list[float] = []
-        loaded: list[float] = []
-        cpu: list[float] = []
-        rss = 0.0
-        # Alternate bare / with agent so that drift on a shared machine hits both sides.
-        for _ in range(ROUNDS):
-            bare.append(wrk(port))
-            agent, api = start_agent(tmp)
-            cpu0 = cpu_seconds(agent.pid)
-            loaded.append(wrk(port))
-            cpu.append((cpu_seconds(agent.pid) - cpu0) / DURATION)
-            rss = max(rss, rss_mb(agent.pid))
-            stop_agent(agent)
-            agent = None
-        bare.append(wrk(port))
-        ratios = [w / ((bare[i] + bare[i + 1]) / 2) for i, w in enumerate(loaded)]
+        variants = [AgentVariant("flows only", tmp, "--profile-frequency", "0"),
+                    AgentVariant("flows + 19 Hz profiles", tmp)]
+        alt = alternate(port, variants, CYCLES, WINDOW)
 
         # in-kernel cost, independent of the machine's noise: the kernel's own run-time
         # accounting of each program (kernel.bpf_stats_enabled, only during this run)
@@ -159,13 +179,16 @@ def main() -> None:
         agent = None
         lost = sum(status1["lost"].values()) - sum(status0["lost"].values())
         expected = 2 * requests
-        print(f"nginx + wrk (1 thread, 32 connections, {DURATION} s, keep-alive), "
-              f"{ROUNDS} alternating rounds")
-        print("  requests/s bare          " + " ".join(f"{b:8.0f}" for b in bare))
-        print("  requests/s with agent    " + " ".join(f"{w:8.0f}" for w in loaded))
-        print("  ratio per round          " + " ".join(f"{r:8.3f}" for r in ratios))
-        print(f"  ratio (median)           {statistics.median(ratios):8.3f}  (target >= 0.97)")
-        print(f"  agent CPU                {max(cpu) * 100:7.1f} %  RSS {rss:.0f} MB")
+        print(f"nginx + wrk (1 thread, 32 connections, keep-alive): {CYCLES} turns of "
+              f"{WINDOW:g} s windows per variant inside one wrk run")
+        print(f"  bare requests/s          median {statistics.median(alt.bare):8.0f} "
+              f"(min {min(alt.bare):.0f}, max {max(alt.bare):.0f})")
+        for v in variants:
+            r = alt.ratios[v.name]
+            print(f"  {v.name:24s} ratio median {statistics.median(r):.3f} "
+                  f"(quartiles {_quartiles(r)})  (target >= 0.97)")
+            print(f"  {'':24s} agent CPU {statistics.median(v.cpu) * 100:.1f} % of a core, "
+                  f"RSS {v.rss:.0f} MB")
         bpf_total = sum(ns for ns, _ in per_prog.values())
         print(f"  in-kernel cost per request {bpf_total / reqs:6.0f} ns "
               f"(kernel.bpf_stats_enabled, {reqs} requests):")
@@ -186,6 +209,11 @@ def main() -> None:
         nginx.terminate()
         nginx.wait(10)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _quartiles(xs: list[float]) -> str:
+    q = statistics.quantiles(xs, n=4)
+    return f"{q[0]:.3f}-{q[2]:.3f}"
 
 
 if __name__ == "__main__":

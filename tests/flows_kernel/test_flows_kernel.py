@@ -324,3 +324,33 @@ def test_flows_with_sock_length_tracepoints(netpair: NetPair, hook: str) -> None
     inc = one(flows, TrafficDirection.INGRESS)
     assert inc.destination.process is not None and inc.destination.process.pid == srv["pid"]
     assert within(inc.bytes.sent, down) and within(inc.bytes.received, up)
+
+
+def test_listener_opened_before_the_collector_owns_its_connections() -> None:
+    """Accepted sockets take the owner of their listener; a listener older than the
+    collector is found in /proc when it starts."""
+    import socket
+
+    from beholder.flows import listeners
+    from beholder.flows.collector import CollectorConfig, FlowCollector
+
+    with socket.create_server(("127.0.0.1", 0)) as srv:
+        port = srv.getsockname()[1]
+        found = listeners.scan()
+        mine = [o for (_ns, p), o in found.items() if p == port]
+        assert [o.pid for o in mine] == [os.getpid()]
+        assert mine[0].netns == os.stat("/proc/self/ns/net").st_ino and mine[0].cgroup_id > 0
+
+        rec = Recorder()
+        c = FlowCollector(on_flow=rec, config=CollectorConfig(harvest_interval=0.2))
+        c.start()
+        try:
+            with socket.create_connection(("127.0.0.1", port)) as cl:
+                conn, _ = srv.accept()
+                conn.close()
+                cl.recv(10)
+            assert wait_for(lambda: len(rec.tcp(port)) >= 2)
+        finally:
+            c.stop()
+    inc = one(rec.tcp(port), TrafficDirection.INGRESS)
+    assert inc.destination.process is not None and inc.destination.process.pid == os.getpid()

@@ -18,7 +18,8 @@
  *    flows_refresh, which user space runs (BPF_PROG_TEST_RUN) just before each harvest;
  *  - flags: SYN, ACK and FIN follow from the state transitions and SOCK_DONE (set by the
  *    kernel when a FIN arrives), RST from the reset tracepoints;
- *  - owners: connect() runs SYN_SENT in the caller, accept() returns in the acceptor.
+ *  - owners: connect() runs SYN_SENT in the caller; accepted sockets get the owner of their
+ *    listener, recorded when listen() runs CLOSE -> LISTEN in the caller.
  * Per-packet and per-message hooks on TCP cost nginx+wrk on loopback 10-20% of its
  * throughput (atomic adds made the entry's cache lines bounce between the CPUs of the two
  * ends; even read-only lookups cost several %). UDP has no such counters, so UDP packets
@@ -80,12 +81,6 @@ struct tp_sk { /* tcp_receive_reset */
 	const void *skaddr;
 };
 
-struct tp_sys_exit {
-	__u64 common;
-	long id;
-	long ret;
-};
-
 /* Sizes are set from Python (set_max_entries) before load; these are the defaults. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -110,6 +105,26 @@ struct {
 	__type(key, __u64);
 	__type(value, struct flow_owner);
 } sk_owner SEC(".maps");
+
+/* Who listens on a port, by (network namespace, port): recorded at CLOSE -> LISTEN, which
+ * runs in the listen() caller, and given to the listener's children at SYN_RECV (which runs
+ * in softirq, on behalf of no process). The accepting process itself could only come from an
+ * accept syscall tracepoint, and any syscall tracepoint sends every syscall of every task
+ * through the slow path: that cost nginx+wrk ~12%. Prefork servers (one listener shared by
+ * workers) are thus attributed to the process that called listen(). User space fills in
+ * listeners opened before beholder started, from /proc. */
+struct listen_key {
+	__u32 netns;
+	__u16 port;
+	__u16 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct listen_key);
+	__type(value, struct flow_owner);
+} listeners SEC(".maps");
 
 /* TCP table accounting, so user space can tell LRU evictions (lost flows) from closes of
  * connections opened before beholder started: evicted >= created - closed - live. */
@@ -148,6 +163,13 @@ static __always_inline void fill_owner(struct flow_owner *o)
 	o->ts_ns = bpf_ktime_get_ns();
 	o->netns = BPF_CORE_READ(t, nsproxy, net_ns, ns.inum);
 	bpf_get_current_comm(o->comm, sizeof(o->comm));
+}
+
+static __always_inline void listen_key_of(struct listen_key *k, const void *sk, __u16 port)
+{
+	k->netns = BPF_CORE_READ((struct sock *)sk, __sk_common.skc_net.net, ns.inum);
+	k->port = port;
+	k->pad = 0;
 }
 
 static __always_inline __u64 sk_cookie(const void *sk)
@@ -231,6 +253,20 @@ int flows_set_state(struct tp_set_state *ctx)
 	__u64 sk = (__u64)ctx->skaddr;
 	int ns = ctx->newstate, os = ctx->oldstate;
 	__u64 now = bpf_ktime_get_ns();
+
+	/* (a child's SYN_RECV comes from LISTEN too: it starts as a clone of its listener) */
+	if (ns == ST_LISTEN || (os == ST_LISTEN && ns == ST_CLOSE)) {
+		struct listen_key lk;
+		listen_key_of(&lk, ctx->skaddr, ctx->sport);
+		if (ns == ST_LISTEN) {
+			struct flow_owner o = {};
+			fill_owner(&o);
+			bpf_map_update_elem(&listeners, &lk, &o, BPF_ANY);
+		} else {
+			bpf_map_delete_elem(&listeners, &lk);
+		}
+		return 0;
+	}
 	struct tcp_flow *f = bpf_map_lookup_elem(&tcp_flows, &sk);
 
 	if (!f) {
@@ -240,14 +276,19 @@ int flows_set_state(struct tp_set_state *ctx)
 			nf.direction = FLOW_DIR_EGRESS;
 			nf.flags = TH_SYN;
 			fill_owner(&nf.owner);
-			nf.has_owner = 1;
+			nf.has_owner = OWNER_EXACT;
 		} else if (ns == ST_SYN_RECV) {
 			/* a child of a listener; current is whoever sent the SYN's softirq, so the
-			 * owner comes later from accept() or the first send/recv. The SYN went to
-			 * the listener and the SYN-ACK left from a request sock, so neither passed
-			 * through this socket: count them here. */
+			 * owner is the listener's */
 			nf.direction = FLOW_DIR_INGRESS;
 			nf.flags = TH_SYN | TH_ACK;
+			struct listen_key lk;
+			listen_key_of(&lk, ctx->skaddr, ctx->sport);
+			struct flow_owner *lo = bpf_map_lookup_elem(&listeners, &lk);
+			if (lo) {
+				nf.owner = *lo;
+				nf.has_owner = OWNER_LISTENER;
+			}
 		} else {
 			if (ns == ST_CLOSE && os != ST_LISTEN && os != ST_CLOSE)
 				count(CNT_UNTRACKED_CLOSE);
@@ -286,59 +327,21 @@ int flows_set_state(struct tp_set_state *ctx)
 	return 0;
 }
 
-/* accept()/accept4() returned fd: find its socket through current->files and own it. */
-static __always_inline int on_accept(long fd)
-{
-	if (fd < 0)
-		return 0;
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
-		return 0;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *file = NULL;
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-	if (!file)
-		return 0;
-	struct socket *sock = (struct socket *)BPF_CORE_READ(file, private_data);
-	if (!sock)
-		return 0;
-	__u64 sk = (__u64)BPF_CORE_READ(sock, sk);
-	struct tcp_flow *f = bpf_map_lookup_elem(&tcp_flows, &sk);
-	if (!f)
-		return 0;
-	fill_owner(&f->owner);
-	f->has_owner = 1;
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_accept4")
-int flows_accept4(struct tp_sys_exit *ctx)
-{
-	return on_accept(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_accept")
-int flows_accept(struct tp_sys_exit *ctx)
-{
-	return on_accept(ctx->ret);
-}
-
 /* sock_send_length / sock_recv_length fire on every send and receive of every socket, so
  * they are the hottest hooks. Where the kernel has tp_btf (BTF-typed raw tracepoints) the
  * socket is read with plain loads; elsewhere a raw tracepoint reads it with CO-RE probe
  * reads. Neither builds a trace record before the program runs, as a classic tracepoint
  * program would. The collector loads one of the two pairs (features.probe("tp_btf")). */
-/* TCP: only the owner, for sockets whose connect()/accept() was not seen (accepted through
- * io_uring, say). Read-only once the owner is known; bytes come from tcp_sock. */
+/* TCP: the process that actually sends or receives on an accepted socket (a prefork
+ * worker rather than the listener's owner). Read-only once known; bytes come from tcp_sock. */
 static __always_inline void msg_tcp(__u64 sk)
 {
 	struct tcp_flow *f = bpf_map_lookup_elem(&tcp_flows, &sk);
 	if (!f)
 		return;
-	if (!f->has_owner) {
+	if (f->has_owner != OWNER_EXACT) {
 		fill_owner(&f->owner);
-		f->has_owner = 1;
+		f->has_owner = OWNER_EXACT;
 	}
 }
 

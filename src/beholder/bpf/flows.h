@@ -9,6 +9,9 @@
 #define FLOW_DIR_EGRESS 1  /* the local socket called connect() / sent first */
 #define FLOW_DIR_INGRESS 2 /* the local socket was accepted from a listener */
 
+#define OWNER_EXACT 1    /* the owner called connect() (or sent/received: msg hooks) */
+#define OWNER_LISTENER 2 /* the owner called listen() on the accepting socket */
+
 #define REC_TCP_CLOSE 1
 #define REC_DNS 2
 
@@ -50,7 +53,7 @@ struct tcp_flow {
 	__u8 direction;
 	__u8 state;     /* last TCP state */
 	__u8 old_state; /* state before the last transition */
-	__u8 has_owner;
+	__u8 has_owner; /* 0, OWNER_EXACT or OWNER_LISTENER */
 	__u8 pad[6];
 }; /* 184 bytes */
 

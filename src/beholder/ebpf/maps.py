@@ -37,6 +37,8 @@ class Map:
         self._ncpus = possible_cpus() if self.per_cpu else 1
         self._batch_ok: bool | None = None
 
+    ANY, NOEXIST, EXIST = kmaps.ANY, kmaps.NOEXIST, kmaps.EXIST
+
     @classmethod
     def from_libbpf(cls, handle: int, converter: kbtf.Converter | None) -> Map:
         key_t = val_t = None
@@ -71,6 +73,7 @@ class Map:
         return None if raw is None else self._decode_value(raw, per_cpu)
 
     def update(self, key: Any, value: Any, flags: int = kmaps.ANY) -> None:
+        """flags: Map.ANY, Map.NOEXIST (EEXIST if present) or Map.EXIST."""
         raw = _encode(value, self.value_size)
         if self.per_cpu:
             raw = raw.ljust(self._stride, b"\0") * self._ncpus

@@ -154,6 +154,7 @@ class FlowCollector:
                     prog.attach_cgroup(cgroup)
                 else:
                     prog.attach()
+            self._add_old_listeners(obj)
             self._rings = [RingBuffer(obj.map("dns_events"), self._on_dns,
                                       lost=obj.map("dns_events_lost")),
                            RingBuffer(obj.map("events"), self._pending_close.append,
@@ -166,6 +167,19 @@ class FlowCollector:
         self._thread = threading.Thread(target=self._run, name="beholder-flows", daemon=True)
         self._thread.start()
         return self
+
+    @staticmethod
+    def _add_old_listeners(obj: Object) -> None:
+        """Owners of sockets listening since before start (the kernel side records those that
+        listen() later, and its entries win: NOEXIST)."""
+        from beholder.flows import listeners
+
+        m = obj.map("listeners")
+        for (netns, port), owner in listeners.scan().items():
+            try:
+                m.update(kr.listen_key(netns, port), owner.encode(), m.NOEXIST)
+            except OSError:
+                pass  # already there (EEXIST)
 
     def stop(self) -> None:
         if self._thread is not None:

@@ -96,6 +96,17 @@ class Owner:
     def decode(cls, raw: bytes) -> Owner:
         return cls.unpack(*OWNER.unpack_from(raw))
 
+    def encode(self) -> bytes:
+        return OWNER.pack(self.cgroup_id, self.ts_ns, self.pid, self.tid, self.uid, self.netns,
+                          self.comm.encode()[:15])
+
+
+LISTEN_KEY = struct.Struct("<IHH")  # struct listen_key: netns inode, port, pad
+
+
+def listen_key(netns: int, port: int) -> bytes:
+    return LISTEN_KEY.pack(netns, port, 0)
+
 
 @dataclass(slots=True)
 class TcpRecord:
@@ -245,6 +256,7 @@ def check_layout(value_sizes: dict[str, int]) -> None:
         "tcp_flows": SIZES["tcp_flow"],
         "udp_flows": SIZES["udp_flow"],
         "sk_owner": SIZES["flow_owner"],
+        "listeners": SIZES["flow_owner"],
     }
     for name, size in expected.items():
         if name in value_sizes and value_sizes[name] != size:
