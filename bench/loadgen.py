@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 import shutil
-import statistics
 import socket
+import statistics
 import subprocess
 import time
 import urllib.request

@@ -1,5 +1,5 @@
 """Profiler overhead and cost: nginx + wrk on loopback with and without profiling (19 and 99 Hz,
-ratios from one run), the agent's CPU and RSS while profiling every process at 19 Hz, and the
+in turns inside one wrk run: loadgen.alternate), the agent's CPU and RSS while profiling every process at 19 Hz, and the
 time to symbolize the first harvest and a later one. Prints figures; asserts nothing.
 
 Run as root: .venv/bin/python bench/profile_bench.py [--seconds 5]
@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from loadgen import start_nginx, wrk_run  # bench/ is on sys.path when run as a script
+from loadgen import Variant, alternate, start_nginx, wrk_run  # bench/ is on sys.path
 
 
 def agent(frequency: int, interval: float, seconds: float) -> None:
@@ -83,8 +83,8 @@ def finish_agent(p: subprocess.Popen[str]) -> dict[str, object]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=5.0, help="each wrk run")
-    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
+    ap.add_argument("--seconds", type=float, default=4.0, help="each measured window")
+    ap.add_argument("--rounds", type=int, default=8, help="turns of each frequency")
     ap.add_argument("--agent", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--interval", type=float, default=10.0, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -108,42 +108,52 @@ def main() -> None:
         stats_sysctl.write_text(stats_before)
 
 
+class ProfilingAgent(Variant):
+    """The profiling agent (harvesting every 2 s, 5x the default, so that every window has
+    harvests in it), started before its window; it exits by itself after the window."""
+
+    settle = 3.0
+
+    def __init__(self, hz: int, window: float) -> None:
+        self.hz, self.name, self.window = hz, f"{hz} Hz", window
+        self.p: subprocess.Popen[str] | None = None
+        self.results: list[dict[str, object]] = []
+
+    def start(self) -> None:
+        self.p = start_agent(self.hz, 2.0, self.settle + self.window + 0.5)
+
+    def stop(self) -> None:
+        if self.p is not None:
+            self.results.append(finish_agent(self.p))
+            self.p = None
+
+
 def run(secs: float, port: int, rounds: int) -> None:
     with tempfile.TemporaryDirectory() as d:
         nginx = start_nginx(Path(d), port)
         try:
             wrk(port, 1)  # warm up
-            rates: dict[str, list[float]] = {"bare": [], "19": [], "99": []}
-            agents: dict[str, list[dict[str, object]]] = {"19": [], "99": []}
-            # Interleaved rounds so drift in the machine's load hits every variant alike.
-            for _ in range(rounds):
-                for label in ("bare", "19", "bare", "99"):
-                    if label == "bare":
-                        rates[label].append(wrk(port, secs))
-                        continue
-                    # The agent harvests every 2 s so a short run still has steady harvests.
-                    p = start_agent(int(label), 2.0, secs + 3)
-                    time.sleep(1)
-                    rates[label].append(wrk(port, secs))
-                    agents[label].append(finish_agent(p))
+            agents = [ProfilingAgent(19, secs), ProfilingAgent(99, secs)]
+            alt = alternate(port, agents, rounds, secs)
             # Agent cost while profiling every process at 19 Hz on an otherwise quiet host.
             p = start_agent(19, 10.0, 32)
             quiet = finish_agent(p)
         finally:
             nginx.terminate()
             nginx.wait()
-    bare = statistics.median(rates["bare"])
-    print(f"nginx+wrk (1 worker, 1 thread, 32 connections, {secs:g}s runs, {rounds} "
-          "interleaved rounds), req/s:")
-    print(f"  bare   {' '.join(f'{r:,.0f}' for r in rates['bare'])} (median {bare:,.0f})")
-    for hz in ("19", "99"):
-        med = statistics.median(rates[hz])
-        cpu = statistics.median(float(a["cpu_pct_steady"]) for a in agents[hz])  # type: ignore[arg-type]
-        rss = max(float(a["rss_peak_mb"]) for a in agents[hz])  # type: ignore[arg-type]
-        kern = statistics.median(float(a["bpf_run_ns"]) / (float(a["seconds"]) * 1e9) * 100  # type: ignore[arg-type]
-                                 for a in agents[hz])
-        print(f"  {hz:>2} Hz  {' '.join(f'{r:,.0f}' for r in rates[hz])} (median {med:,.0f}) "
-              f"ratio {med / bare:.3f}; agent CPU {cpu:.2f}% of a core (harvest every 2 s), "
+    print(f"nginx+wrk (1 worker, 1 thread, 32 connections): {rounds} turns of {secs:g} s "
+          "windows per frequency inside one wrk run")
+    print(f"  bare requests/s median {statistics.median(alt.bare):,.0f} "
+          f"(min {min(alt.bare):,.0f}, max {max(alt.bare):,.0f})")
+    for a in agents:
+        r = alt.ratios[a.name]
+        q = statistics.quantiles(r, n=4)
+        cpu = statistics.median(float(x["cpu_pct_steady"]) for x in a.results)  # type: ignore[arg-type]
+        rss = max(float(x["rss_peak_mb"]) for x in a.results)  # type: ignore[arg-type]
+        kern = statistics.median(float(x["bpf_run_ns"]) / (float(x["seconds"]) * 1e9) * 100  # type: ignore[arg-type]
+                                 for x in a.results)
+        print(f"  {a.name:>6}  ratio median {statistics.median(r):.3f} (quartiles {q[0]:.3f}-"
+              f"{q[2]:.3f}); agent CPU {cpu:.2f}% of a core (harvest every 2 s), "
               f"BPF program {kern:.4f}% of a CPU, RSS peak {rss:.0f} MB")
     print("agent at 19 Hz, every process, 32 s, harvest every 10 s:")
     print(f"  CPU {quiet['cpu_pct_steady']:.2f}% of one core (between first and last harvest), "
