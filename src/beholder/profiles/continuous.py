@@ -7,6 +7,7 @@ symbolizes and stores each period, `stop()` harvests a last time and detaches.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,6 +27,8 @@ class HarvestInfo:
 
 
 class ContinuousProfiler:
+    RETENTION_EVERY_S = 60.0  # retention rides along with a write at most this often
+
     def __init__(self, store: ProfileStore, *, frequency: int = DEFAULT_CONTINUOUS_HZ,
                  interval_s: float = 10.0, filter: Filter | None = None,
                  on_profile: Callable[[Profile], object] | None = None) -> None:
@@ -39,6 +42,7 @@ class ContinuousProfiler:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.harvests: list[HarvestInfo] = []  # the last few, newest last
+        self._next_retention = 0.0
         self.errors: list[str] = []
 
     def start(self) -> ContinuousProfiler:
@@ -67,6 +71,10 @@ class ContinuousProfiler:
         self.stop()
 
     def _run(self) -> None:
+        try:  # kallsyms (~0.4 s to read) now rather than in the middle of the first harvest
+            _ = self.symbolizer.kernel
+        except OSError as e:
+            self.errors.append(f"kallsyms: {e}")
         while not self._stop.wait(self.interval_s):
             try:
                 self.harvest_now()
@@ -76,8 +84,12 @@ class ContinuousProfiler:
     def harvest_now(self) -> Profile:
         h = self.sampler.harvest()
         prof = self.symbolizer.profile(h, {"mode": "continuous"})
-        rows = self.store.add(prof) if (prof.samples or prof.lost) else 0
-        self.store.enforce_retention()
+        retention = time.monotonic() >= self._next_retention
+        if retention:
+            self._next_retention = time.monotonic() + self.RETENTION_EVERY_S
+        # one DuckDB connection per harvest at most: opening the file is most of the cost
+        rows = self.store.add(prof if (prof.samples or prof.lost) else Profile(),
+                              retention=retention)
         self.harvests = (self.harvests + [HarvestInfo(
             h.end_ns, prof.total(), rows, self.symbolizer.last.seconds, h.lost)])[-60:]
         if self._on_profile is not None:
