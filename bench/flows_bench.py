@@ -25,7 +25,7 @@ from loadgen import Variant, alternate, free_port, start_nginx, wrk_run  # bench
 
 BEHOLDER = str(Path(sys.executable).parent / "beholder")
 DURATION = 5
-CYCLES = 8  # turns of each agent variant
+CYCLES = 12  # turns of each agent variant
 WINDOW = 4.0  # seconds of each measured window
 
 

@@ -133,4 +133,8 @@ def test_store_retention_by_age_and_size(tmp_path: Path) -> None:
     kept = store.rows(Query())
     assert all(r["comm"] == "x" for r in kept)  # the two-hour-old row went by age
     assert kept[-1]["pid"] == "39"  # the newest rows stay
+    # the agent's way: retention in the same connection as a write
+    store.add(old, retention=True)
+    assert all(r["comm"] == "x" for r in store.rows(Query()))
+    assert store.add(Profile(), retention=True) == 0
     store.close()
