@@ -184,7 +184,7 @@ def test_retransmits_counted_on_the_lossy_flow(netpair: NetPair, collector) -> N
     clean = b.start("tcp-server", b.ip, 0, 400_000, 0)
     cport = int(clean.line()["port"])  # type: ignore[arg-type]
     rule = ["-p", "tcp", "--dport", str(lport), "-m", "statistic", "--mode", "random",
-            "--probability", "0.3", "-j", "DROP"]
+            "--probability", "0.2", "-j", "DROP"]
     sh(*b.cmd("iptables", "-A", "INPUT", *rule))
     try:
         a.run("tcp-client", b.ip, lport, 400_000, 0, timeout=90)
