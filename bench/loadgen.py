@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import shutil
 import socket
-import statistics
 import subprocess
 import time
 import urllib.request
@@ -102,17 +101,13 @@ class Variant:
 @dataclass
 class Alternation:
     bare: list[float] = field(default_factory=list)  # requests/s per bare window
-    runs: dict[str, list[float]] = field(default_factory=dict)  # per variant window
     ratios: dict[str, list[float]] = field(default_factory=dict)  # vs neighbouring bare
-
-    def median_ratio(self, name: str) -> float:
-        return statistics.median(self.ratios[name])
 
 
 def alternate(port: int, variants: list[Variant], cycles: int, window: float) -> Alternation:
     """bare, v1, bare, v2, bare, ... for `cycles` rounds under one continuous wrk run; each
     variant window's rate over the mean of the bare windows just before and after it."""
-    out = Alternation(runs={v.name: [] for v in variants}, ratios={v.name: [] for v in variants})
+    out = Alternation(ratios={v.name: [] for v in variants})
     per_cycle = sum(v.settle + window + 15 for v in variants) + window * (len(variants) + 1)
     wrk = subprocess.Popen(["wrk", "-t1", "-c32", f"-d{int(per_cycle * cycles + 30)}s",
                             f"http://127.0.0.1:{port}/"], stdout=subprocess.DEVNULL)
@@ -137,7 +132,6 @@ def alternate(port: int, variants: list[Variant], cycles: int, window: float) ->
                     v.stop()
                 time.sleep(0.5)
                 out.bare.append(rate())
-                out.runs[v.name].append(r)
                 out.ratios[v.name].append(r / ((out.bare[-2] + out.bare[-1]) / 2))
         if wrk.poll() is not None:
             raise SystemExit("wrk ended before the measurement did")

@@ -1,8 +1,9 @@
 """Profiler overhead and cost: nginx + wrk on loopback with and without profiling (19 and 99 Hz,
-in turns inside one wrk run: loadgen.alternate), the agent's CPU and RSS while profiling every process at 19 Hz, and the
-time to symbolize the first harvest and a later one. Prints figures; asserts nothing.
+in turns inside one wrk run: loadgen.alternate), the agent's CPU and RSS while profiling every
+process at 19 Hz, and the time to symbolize the first harvest and a later one. Prints figures;
+asserts nothing.
 
-Run as root: .venv/bin/python bench/profile_bench.py [--seconds 5]
+Run as root: .venv/bin/python bench/profile_bench.py [--seconds 4] [--rounds 8]
 """
 
 from __future__ import annotations

@@ -327,13 +327,12 @@ int flows_set_state(struct tp_set_state *ctx)
 	return 0;
 }
 
-/* sock_send_length / sock_recv_length fire on every send and receive of every socket, so
- * they are the hottest hooks. Where the kernel has tp_btf (BTF-typed raw tracepoints) the
- * socket is read with plain loads; elsewhere a raw tracepoint reads it with CO-RE probe
- * reads. Neither builds a trace record before the program runs, as a classic tracepoint
- * program would. The collector loads one of the two pairs (features.probe("tp_btf")). */
-/* TCP: the process that actually sends or receives on an accepted socket (a prefork
- * worker rather than the listener's owner). Read-only once known; bytes come from tcp_sock. */
+/* Opt-in owner hooks (CollectorConfig.msg_hook, 6.3+): sock_send_length / sock_recv_length
+ * fire on every send and receive of every socket, which is why they are not the default.
+ * tp_btf reads the socket with plain loads, a raw tracepoint with CO-RE probe reads; neither
+ * builds a trace record first, as a classic tracepoint program would.
+ * TCP: the process that actually sends or receives on an accepted socket (a prefork worker
+ * rather than the listener's owner). Read-only once known; bytes come from tcp_sock. */
 static __always_inline void msg_tcp(__u64 sk)
 {
 	struct tcp_flow *f = bpf_map_lookup_elem(&tcp_flows, &sk);

@@ -58,6 +58,14 @@ def _read(path: str) -> str:
         return ""
 
 
+def cgroup_of(pid: int, proc: str = "/proc") -> str:
+    """The cgroup v2 path of a process ("" if it is gone or has no v2 line)."""
+    for line in _read(f"{proc}/{pid}/cgroup").splitlines():
+        if line.startswith("0::"):
+            return line[3:]
+    return ""
+
+
 def _start_time(pid: int) -> str:
     stat = _read(f"/proc/{pid}/stat")
     tail = stat.rpartition(")")[2].split()
@@ -123,11 +131,8 @@ class Attributor:
             exe = os.readlink(f"{self._proc_root}/{pid}/exe")
         except OSError:
             exe = ""
-        cg = ""
-        for line in _read(f"{self._proc_root}/{pid}/cgroup").splitlines():
-            if line.startswith("0::"):
-                cg = line[3:]
-        info = _ProcInfo(exe.removesuffix(" (deleted)"), cg, start, now)
+        info = _ProcInfo(exe.removesuffix(" (deleted)"), cgroup_of(pid, self._proc_root), start,
+                         now)
         self._procs.put(pid, info)
         return info
 

@@ -63,8 +63,8 @@ class CollectorConfig:
     cgroup: str = ""  # where cgroup_skb attaches; "" = the cgroup v2 root
     # where UDP owners come from: "sock_addr" (cgroup connect/sendmsg/recvmsg hooks, which
     # run only for UDP) or, on 6.3+, "tp_btf"/"raw_tracepoint" on sock:sock_send_length and
-    # sock_recv_length, which also own TCP sockets whose connect()/accept() went unseen
-    # (accepted through io_uring) but run on every send and receive of every socket
+    # sock_recv_length, which also name the worker that uses an accepted socket (rather than
+    # the listener's owner) but run on every send and receive of every socket
     msg_hook: str = "sock_addr"
 
 
@@ -80,8 +80,8 @@ class FlowCollector:
                  config: CollectorConfig | None = None) -> None:
         self.config = config or CollectorConfig()
         self.on_flow = on_flow
-        # The tracepoint path works everywhere (sock:inet_sock_set_state, tcp:*, accept
-        # exits, cgroup_skb and sock_addr for UDP) and does no per-packet work for TCP, so a
+        # The tracepoint path works everywhere (sock:inet_sock_set_state, tcp:*, and
+        # cgroup_skb and sock_addr for UDP) and does no per-packet work for TCP, so a
         # kprobe/fentry path (tcp_sendmsg, tcp_cleanup_rbuf...) would add cost, not remove
         # it: every kernel gets "tracepoint", and doctor says the same.
         self.path = "tracepoint"

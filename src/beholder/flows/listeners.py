@@ -12,6 +12,8 @@ import os
 import time
 from pathlib import Path
 
+from beholder.ebpf import env
+from beholder.flows.attribution import cgroup_of
 from beholder.flows.kernel_records import Owner
 
 _LISTEN = "0A"  # TCP_LISTEN in /proc/net/tcp's st column
@@ -36,33 +38,30 @@ def _owner(pid: int, netns: int) -> Owner | None:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
         comm = Path(f"/proc/{pid}/comm").read_text().strip()
-        cg = Path(f"/proc/{pid}/cgroup").read_text().splitlines()
     except OSError:
         return None
     uid = 0
     for line in status.splitlines():
         if line.startswith("Uid:"):
-            uid = int(line.split()[1])
-    cgroup_id = 0
-    v2 = next((line.split(":", 2)[2] for line in cg if line.startswith("0::")), None)
-    if v2 is not None:
-        from beholder.ebpf import env
-
+            uid = int(line.split()[1])  # the real uid, as bpf_get_current_uid_gid gives
+    cgroup_id = 0  # a cgroup v2 id is its directory's inode number
+    path = cgroup_of(pid)
+    if path:
         try:
-            cgroup_id = os.stat(os.path.join(env.cgroup2(), v2.lstrip("/"))).st_ino
+            cgroup_id = os.stat(os.path.join(env.cgroup2(), path.lstrip("/"))).st_ino
         except OSError:
             pass
     return Owner(pid=pid, tid=pid, uid=uid, netns=netns, cgroup_id=cgroup_id,
                  ts_ns=time.monotonic_ns(), comm=comm)
 
 
-def scan(proc: str = "/proc") -> dict[tuple[int, int], Owner]:
+def scan() -> dict[tuple[int, int], Owner]:
     """(network namespace inode, port) -> the process holding that listening socket."""
-    pids = sorted((p for p in os.listdir(proc) if p.isdigit()), key=int)  # a master before its workers
+    pids = sorted((p for p in os.listdir("/proc") if p.isdigit()), key=int)  # a master before its workers
     netns_of: dict[str, int] = {}
     for pid in pids:
         try:
-            netns_of[pid] = os.stat(f"{proc}/{pid}/ns/net").st_ino
+            netns_of[pid] = os.stat(f"/proc/{pid}/ns/net").st_ino
         except OSError:
             pass
     wanted: dict[int, tuple[int, int]] = {}  # socket inode -> (netns, port)
@@ -75,12 +74,12 @@ def scan(proc: str = "/proc") -> dict[tuple[int, int], Owner]:
         if not wanted:
             break
         try:
-            fds = os.listdir(f"{proc}/{pid}/fd")
+            fds = os.listdir(f"/proc/{pid}/fd")
         except OSError:
             continue
         for fd in fds:
             try:
-                link = os.readlink(f"{proc}/{pid}/fd/{fd}")
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
             except OSError:
                 continue
             if not link.startswith("socket:["):
