@@ -185,19 +185,28 @@ def test_retransmits_counted_on_the_lossy_flow(netpair: NetPair, collector) -> N
     cport = int(clean.line()["port"])  # type: ignore[arg-type]
     rule = ["-p", "tcp", "--dport", str(lport), "-m", "statistic", "--mode", "random",
             "--probability", "0.2", "-j", "DROP"]
+    # one MSS per packet: with the veth's default GSO the whole transfer is a few 64 KB
+    # packets, and 20% of those are often none at all
+    sh(*a.cmd("ip", "link", "set", "dev", a.dev, "gso_max_segs", "1"))
     sh(*b.cmd("iptables", "-A", "INPUT", *rule))
     try:
         a.run("tcp-client", b.ip, lport, 400_000, 0, timeout=90)
         lossy.wait_done(90)
     finally:
         sh(*b.cmd("iptables", "-D", "INPUT", *rule), check=False)
+        sh(*a.cmd("ip", "link", "set", "dev", a.dev, "gso_max_segs", "65535"), check=False)
     a.run("tcp-client", b.ip, cport, 400_000, 0)
     clean.wait_done()
     assert wait_for(lambda: len(rec.tcp(lport)) >= 2 and len(rec.tcp(cport)) >= 2)
     lossy_out = one(rec.tcp(lport), TrafficDirection.EGRESS)
     clean_out = one(rec.tcp(cport), TrafficDirection.EGRESS)
-    assert lossy_out.tcp is not None and lossy_out.tcp.retransmits >= 1
-    assert clean_out.tcp is not None and clean_out.tcp.retransmits == 0
+    assert lossy_out.tcp is not None and clean_out.tcp is not None
+    # The lossy flow retransmits dozens of times. The clean flow may have one of its own
+    # (a tail loss probe fires after ~2 RTTs, and this VM stalls for longer than that
+    # under load), so the check is that the lossy one has clearly more.
+    assert lossy_out.tcp.retransmits >= 10, lossy_out.tcp
+    assert clean_out.tcp.retransmits * 2 < lossy_out.tcp.retransmits, (lossy_out.tcp,
+                                                                         clean_out.tcp)
     assert within(lossy_out.bytes.sent, 400_000)
 
 
