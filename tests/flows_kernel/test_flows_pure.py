@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import struct
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,21 @@ def test_metrics_cardinality_is_bounded() -> None:
     assert 'beholder_flows_processed_total{process="x",protocol="TCP"' in text
     with pytest.raises(ValueError):
         FlowMetrics(MetricsConfig(contexts=("pod",)))
+
+
+def test_flow_uuid_is_uuid5_of_the_socket() -> None:
+    from beholder.flows.collector import _NS_UUID, flow_uuid
+
+    for name in ("tcp/ffff888104a1c000/123456789", "udp/2a/10.0.0.1/53/1", "", "é"):
+        assert flow_uuid(name) == str(uuid.uuid5(_NS_UUID, name))
+
+
+def test_metrics_count_what_was_observed_before_a_scrape() -> None:
+    m = FlowMetrics()
+    for port in (80, 80, 443):
+        m.observe(_flow(time.time_ns(), port))
+    text = m.render().decode()
+    assert 'beholder_port_distribution_total{port="80",protocol="TCP"} 2.0' in text
+    assert 'beholder_port_distribution_total{port="443",protocol="TCP"} 1.0' in text
+    m.observe(_flow(time.time_ns(), 443))
+    assert 'port="443",protocol="TCP"} 2.0' in m.render().decode()

@@ -10,6 +10,7 @@ see ``lost()``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import queue
 import socket
@@ -36,6 +37,16 @@ _SOCK_ADDR_PROGRAMS = tuple(f"flows_{op}{v}" for op in ("connect", "sendmsg", "r
                             for v in (4, 6))
 _CNT_UNTRACKED_CLOSE, _CNT_CREATED, _CNT_CLOSED = 0, 1, 2  # tcp_counters in flows.bpf.c
 _NS_UUID = uuid.UUID("6f1c9a1e-56c1-4b1e-9a55-0b5e4f10c0de")
+
+
+def flow_uuid(name: str) -> str:
+    """str(uuid.uuid5(_NS_UUID, name)) without the two UUID objects uuid5 builds: a flow's
+    uuid is derived from its socket so that every report of one connection shares it."""
+    h = bytearray(hashlib.sha1(_NS_UUID.bytes + name.encode()).digest()[:16])  # noqa: S324
+    h[6] = (h[6] & 0x0F) | 0x50  # version 5
+    h[8] = (h[8] & 0x3F) | 0x80  # RFC 4122 variant
+    x = h.hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
 
 # lost() keys -> Hubble's LostEvent sources
 LOST_SOURCES = {
@@ -311,7 +322,7 @@ class FlowCollector:
             retransmits=rec.retransmits, resets=rec.resets_sent + rec.resets_recv,
             duration_ns=max(end - rec.start_ns, 0), node_name=self.config.node_name,
             socket_cookie=rec.cookie,
-            flow_uuid=str(uuid.uuid5(_NS_UUID, f"tcp/{rec.sk:x}/{rec.start_ns}")))
+            flow_uuid=flow_uuid(f"tcp/{rec.sk:x}/{rec.start_ns}"))
         self._add_names(flow, proc, rec.remote_ip, egress)
         return flow
 
@@ -351,8 +362,8 @@ class FlowCollector:
             packets_received=rec.pkts_recv, duration_ns=max(rec.last_ns - rec.first_ns, 0),
             node_name=self.config.node_name,
             socket_cookie=rec.cookie,
-            flow_uuid=str(uuid.uuid5(_NS_UUID, f"udp/{rec.cookie:x}/{rec.remote_ip}/"
-                                               f"{rec.remote_port}/{rec.first_ns}")))
+            flow_uuid=flow_uuid(f"udp/{rec.cookie:x}/{rec.remote_ip}/{rec.remote_port}/"
+                                f"{rec.first_ns}"))
         self._add_names(flow, proc, rec.remote_ip, egress)
         return flow
 

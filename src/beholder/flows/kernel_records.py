@@ -6,6 +6,7 @@ per record reads them; ``check_layout`` compares these sizes with the object's B
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import struct
 from dataclasses import dataclass
@@ -62,6 +63,7 @@ SIZES = {
 }
 
 
+@functools.lru_cache(maxsize=4096)  # a host talks to few distinct peers; parsing is slow
 def addr(family: int, raw: bytes) -> str:
     if family == AF_INET:
         return str(ipaddress.IPv4Address(raw[:4]))

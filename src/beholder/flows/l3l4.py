@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
@@ -28,12 +29,21 @@ FLAG_BITS: dict[str, int] = {
 }
 
 
+@functools.lru_cache(maxsize=4096)  # every flow has two; a host talks to few distinct peers
 def normalize_ip(addr: str) -> str:
     """Canonical text form; IPv4-mapped IPv6 (dual-stack sockets) becomes plain IPv4."""
     ip = ipaddress.ip_address(addr)
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         return str(ip.ipv4_mapped)
     return str(ip)
+
+
+@functools.lru_cache(maxsize=4096)
+def _ip_version(addr: str) -> int:
+    try:
+        return ipaddress.ip_address(addr).version
+    except ValueError:
+        return 0
 
 
 @dataclass(slots=True)
@@ -46,11 +56,9 @@ class IP:
 
     def __post_init__(self) -> None:
         if self.ip_version is IPVersion.IP_NOT_USED and self.source:
-            try:
-                v = ipaddress.ip_address(self.source).version
-            except ValueError:
-                return
-            self.ip_version = IPVersion.IPv4 if v == 4 else IPVersion.IPv6
+            v = _ip_version(self.source)
+            if v:
+                self.ip_version = IPVersion.IPv4 if v == 4 else IPVersion.IPv6
 
     @classmethod
     def of(cls, source: str, destination: str) -> IP:

@@ -6,6 +6,7 @@ beyond ``max_label_values`` distinct values are reported as "other".
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, generate_latest
@@ -68,10 +69,21 @@ class FlowMetrics:
         n = self.config.max_label_values
         self._ports = _Bounded(n)
         self._ctx = {c: _Bounded(n) for c in ctx}
+        self._due: dict[tuple[Counter, tuple[str, ...]], float] = {}
+        self._lock = threading.Lock()
 
-    @staticmethod
-    def _l(metric: Counter, *labels: str) -> Counter:
-        return metric.labels(*labels) if labels else metric
+    def _add(self, metric: Counter, labels: tuple[str, ...], amount: float = 1) -> None:
+        """Count now, apply at the next render(): a flow adds to about seven series, and
+        prometheus_client's labels() and inc() each check and lock, which cost more than
+        the rest of a flow's processing in a connection storm."""
+        key = (metric, labels)
+        self._due[key] = self._due.get(key, 0) + amount
+
+    def _apply(self) -> None:
+        with self._lock:
+            due, self._due = self._due, {}
+        for (metric, labels), amount in due.items():
+            (metric.labels(*labels) if labels else metric).inc(amount)
 
     def _context(self, flow: Flow) -> list[str]:
         out = []
@@ -89,32 +101,37 @@ class FlowMetrics:
         return out
 
     def observe(self, flow: Flow) -> None:
-        ctx = self._context(flow)
+        ctx = tuple(self._context(flow))
         proto = protocol_of(flow).upper() or "unknown"
-        self._l(self.flows, flow.type.value, flow.verdict.value, proto, *ctx).inc()
+        with self._lock:
+            self._observe(flow, ctx, proto)
+
+    def _observe(self, flow: Flow, ctx: tuple[str, ...], proto: str) -> None:
+        add = self._add
+        add(self.flows, (flow.type.value, flow.verdict.value, proto, *ctx))
         if flow.l7 is not None and flow.l7.dns is not None:
             dns = flow.l7.dns
             if flow.l7.type is L7FlowType.REQUEST:
-                self._l(self.dns_queries, *ctx).inc()
+                add(self.dns_queries, ctx)
             else:
-                self._l(self.dns_responses, str(dns.rcode), ",".join(dns.qtypes), *ctx).inc()
+                add(self.dns_responses, (str(dns.rcode), ",".join(dns.qtypes), *ctx))
             return
         if flow.type is not FlowType.L3_L4:
             return
         if flow.l4.TCP is not None:
             for name in flow.l4.TCP.flags.names():
-                self._l(self.flags, name, *ctx).inc()
+                add(self.flags, (name, *ctx))
             port = flow.l4.TCP.destination_port
         elif flow.l4.UDP is not None:
             port = flow.l4.UDP.destination_port
         else:
             return
-        self._l(self.ports, proto, self._ports(str(port)), *ctx).inc()
+        add(self.ports, (proto, self._ports(str(port)), *ctx))
         if flow.tcp is not None and flow.tcp.retransmits:
-            self._l(self.retransmits, *ctx).inc(flow.tcp.retransmits)
+            add(self.retransmits, ctx, flow.tcp.retransmits)
         if flow.bytes is not None:
-            self._l(self.bytes, "sent", *ctx).inc(flow.bytes.sent)
-            self._l(self.bytes, "received", *ctx).inc(flow.bytes.received)
+            add(self.bytes, ("sent", *ctx), flow.bytes.sent)
+            add(self.bytes, ("received", *ctx), flow.bytes.received)
 
     def set_lost(self, lost: dict[str, int], previous: dict[str, int]) -> None:
         for source, n in lost.items():
@@ -125,4 +142,5 @@ class FlowMetrics:
                 self.lost.labels(source)  # make the series visible at 0
 
     def render(self) -> bytes:
+        self._apply()
         return generate_latest(self.registry)
