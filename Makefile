@@ -16,6 +16,7 @@ BPF_SRC := $(wildcard src/beholder/bpf/*.bpf.c)
 BPF_OBJ := $(BPF_SRC:.c=.o)
 TEST_BPF_SRC := $(wildcard tests/bpf/*.bpf.c)
 TEST_BPF_OBJ := $(patsubst tests/bpf/%.bpf.c,tests/bpf/build/%.bpf.o,$(TEST_BPF_SRC))
+BENCH_BPF_OBJ := $(patsubst bench/bpf/%.bpf.c,bench/bpf/build/%.bpf.o,$(wildcard bench/bpf/*.bpf.c))
 BPF_HDR := src/beholder/bpf/beholder.h build/vmlinux.h
 CLANG_BPF := clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Wno-unused-function \
 	-Ibuild -Isrc/beholder/bpf
@@ -39,7 +40,7 @@ check: setup
 	$(BIN)/ruff check src tests bench kernels
 	$(BIN)/mypy
 
-bench: setup $(STAMP)/deb-test
+bench: setup $(STAMP)/deb-test $(BENCH_BPF_OBJ)
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 # Install only the packages that are missing, so a second run changes nothing.
@@ -73,5 +74,9 @@ tests/bpf/build/%.bpf.o: tests/bpf/%.bpf.c $(BPF_HDR) | $(STAMP)/deb-build
 	@mkdir -p tests/bpf/build
 	$(CLANG_BPF) -c $< -o $@ && llvm-strip -g $@
 
+bench/bpf/build/%.bpf.o: bench/bpf/%.bpf.c $(BPF_HDR) | $(STAMP)/deb-build
+	@mkdir -p bench/bpf/build
+	$(CLANG_BPF) -c $< -o $@ && llvm-strip -g $@
+
 clean:
-	rm -rf build $(STAMP) src/beholder/bpf/*.bpf.o tests/bpf/build
+	rm -rf build $(STAMP) src/beholder/bpf/*.bpf.o tests/bpf/build bench/bpf/build

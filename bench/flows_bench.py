@@ -3,6 +3,11 @@ loopback, requests/s without and with `beholder serve` running, in turns inside 
 (loadgen.alternate): the agent with flows only (--profile-frequency 0), and as `make run`
 starts it (flows + 19 Hz profiling).
 
+The kernel programs alone (no agent) are also attached and detached in fast turns, next to an
+empty cgroup_skb pair and to a turn that attaches nothing (the method's control): many short
+turns give a standard error of about 1 %, which the agent turns (seconds of start-up each)
+cannot reach on a noisy VM.
+
 Then short connections (`Connection: close`): new connections/s and whether the agent saw
 every one of them (two flows per connection: client and server side) without loss.
 Prints agent CPU (share of one CPU during the load) and RSS. Run as root.
@@ -23,10 +28,53 @@ from pathlib import Path
 import httpx
 from loadgen import Variant, alternate, free_port, start_nginx, wrk_run  # bench/ is on sys.path
 
+from beholder import bpf
+from beholder.ebpf import Object, env, open_object
+
 BEHOLDER = str(Path(sys.executable).parent / "beholder")
 DURATION = 5
 CYCLES = 12  # turns of each agent variant
 WINDOW = 4.0  # seconds of each measured window
+KERNEL_TURNS = 60  # turns of each kernel-only variant
+KERNEL_WINDOW = 0.5
+EMPTY_SKB = Path(__file__).parent / "bpf" / "build" / "empty_skb.bpf.o"
+# attached by the collector only with msg_hook="tp_btf"/"raw_tracepoint"; flows_refresh is
+# run by the collector (BPF_PROG_TEST_RUN), never attached
+NOT_ATTACHED = frozenset({"flows_send_btf", "flows_recv_btf", "flows_send", "flows_recv",
+                          "flows_refresh"})
+
+
+class KernelOnly(Variant):
+    """Programs attached right before the window and detached after it, without an agent."""
+
+    settle = 0.05
+
+    def __init__(self, name: str, path: Path | str, skip: frozenset[str] = frozenset()) -> None:
+        self.name = name
+        spec = open_object(str(path))
+        for prog_name, prog in spec.programs.items():
+            prog.autoload = prog_name not in skip
+        self.obj: Object = spec.load()
+
+    def start(self) -> None:
+        for prog in self.obj.programs.values():
+            if prog.name in NOT_ATTACHED:
+                continue
+            if prog.section.startswith(("cgroup_skb", "cgroup/")):
+                prog.attach_cgroup(env.cgroup2())
+            else:
+                prog.attach()
+
+    def stop(self) -> None:
+        self.obj.detach()
+
+    def close(self) -> None:
+        self.obj.close()
+
+
+class Nothing(Variant):
+    name = "nothing attached (control)"
+    settle = 0.05
 
 
 def wrk(port: int, close: bool = False) -> float:
@@ -148,6 +196,8 @@ def main() -> None:
     for tool in ("nginx", "wrk", "bpftool"):
         if not shutil.which(tool):
             raise SystemExit(f"{tool} is not installed (make test installs it)")
+    if not EMPTY_SKB.exists():
+        raise SystemExit(f"{EMPTY_SKB} is missing: run the benchmarks with 'make bench'")
     if os.geteuid() != 0:
         raise SystemExit("the benchmark loads eBPF programs: run it as root")
     tmp = Path(tempfile.mkdtemp(prefix="beholder-bench-"))
@@ -159,6 +209,15 @@ def main() -> None:
         variants = [AgentVariant("flows only", tmp, "--profile-frequency", "0"),
                     AgentVariant("flows + 19 Hz profiles", tmp)]
         alt = alternate(port, variants, CYCLES, WINDOW)
+
+        kernel_only = [Nothing(), KernelOnly("flows programs", bpf.path("flows"), NOT_ATTACHED),
+                       KernelOnly("empty cgroup_skb pair", EMPTY_SKB)]
+        try:
+            kalt = alternate(port, kernel_only, KERNEL_TURNS, KERNEL_WINDOW)
+        finally:
+            for v in kernel_only:
+                if isinstance(v, KernelOnly):
+                    v.close()
 
         # in-kernel cost, independent of the machine's noise: the kernel's own run-time
         # accounting of each program (kernel.bpf_stats_enabled, only during this run)
@@ -189,6 +248,15 @@ def main() -> None:
                   f"(quartiles {_quartiles(r)})  (target >= 0.97)")
             print(f"  {'':24s} agent CPU {statistics.median(v.cpu) * 100:.1f} % of a core, "
                   f"RSS {v.rss:.0f} MB")
+        print(f"kernel programs alone, no agent: {KERNEL_TURNS} turns of {KERNEL_WINDOW:g} s "
+              "windows (mean ± standard error)")
+        control = statistics.mean(kalt.ratios[kernel_only[0].name])
+        for v in kernel_only:
+            r = kalt.ratios[v.name]
+            mean = statistics.mean(r)
+            vs = "" if v is kernel_only[0] else f", {mean / control:.3f} of the control"
+            print(f"  {v.name:28s} ratio {mean:.3f} ± {statistics.stdev(r) / len(r) ** 0.5:.3f} "
+                  f"(median {statistics.median(r):.3f}{vs})")
         bpf_total = sum(ns for ns, _ in per_prog.values())
         print(f"  in-kernel cost per request {bpf_total / reqs:6.0f} ns "
               f"(kernel.bpf_stats_enabled, {reqs} requests):")
