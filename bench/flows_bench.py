@@ -258,7 +258,7 @@ def main() -> None:
             print(f"  {v.name:28s} ratio {mean:.3f} ± {statistics.stdev(r) / len(r) ** 0.5:.3f} "
                   f"(median {statistics.median(r):.3f}{vs})")
         bpf_total = sum(ns for ns, _ in per_prog.values())
-        print(f"  in-kernel cost per request {bpf_total / reqs:6.0f} ns "
+        print(f"agent running: in-kernel cost per request {bpf_total / reqs:.0f} ns "
               f"(kernel.bpf_stats_enabled, {reqs} requests):")
         for name, (ns, runs) in sorted(per_prog.items()):
             print(f"    {name:22s} {runs:9d} runs {ns / runs:6.0f} ns/run "

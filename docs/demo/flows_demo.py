@@ -11,6 +11,7 @@ against that agent and their output is printed. Everything it creates is removed
 from __future__ import annotations
 
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -115,6 +116,7 @@ def main() -> None:
             agent.terminate()
             agent.wait(30)
         netns_down()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ attribution helpers, the DuckDB store and the metrics' cardinality bounds."""
 
 from __future__ import annotations
 
+import json
 import os
 import struct
 import time
@@ -148,7 +149,7 @@ def test_store_query_filter_and_retention(tmp_path: Path) -> None:
     now = time.time_ns()
     with FlowStore(tmp_path, max_bytes=10**9, max_age_s=3600) as st:
         st.add([_flow(now - 7200 * 10**9, 1)])  # two hours old
-        st.add([_flow(now - i * 10**9, 80 + i % 2) for i in range(300)])  # bulk path
+        st.add([_flow(now - i * 10**9, 80 + i % 2) for i in range(300)])
         st.add([_flow(now, 443, pid=9)])
         assert st.count() == 302
         last = st.query(last=5)
@@ -195,3 +196,25 @@ def test_metrics_count_what_was_observed_before_a_scrape() -> None:
     assert 'beholder_port_distribution_total{port="443",protocol="TCP"} 1.0' in text
     m.observe(_flow(time.time_ns(), 443))
     assert 'port="443",protocol="TCP"} 2.0' in m.render().decode()
+
+
+def test_store_keeps_paths_that_are_not_utf8(tmp_path: Path) -> None:
+    """os.readlink gives a lone surrogate for a non-UTF-8 byte; the store must take it."""
+    from beholder.flows.process import Process
+
+    odd = socket_flow(time_ns=time.time_ns(), protocol="tcp", source_ip="10.0.0.1",
+                      source_port=1, destination_ip="10.0.0.2", destination_port=2,
+                      direction=TrafficDirection.EGRESS,
+                      process=Process(pid=5, comm="x", exe="/tmp/\udcff-tool"))
+    plain = _flow(time.time_ns(), 80)
+    plain.source.process.exe = "/usr/bin/café"  # type: ignore[union-attr]
+    with FlowStore(tmp_path) as st:
+        assert st.add([odd, plain]) == 2
+        got = {f.l4.TCP.destination_port: f for f in st.query()}  # type: ignore[union-attr]
+        assert got[2].source.process.exe == "/tmp/\udcff-tool"  # type: ignore[union-attr]
+        assert got[80].source.process.exe == "/usr/bin/café"  # type: ignore[union-attr]
+        # sizes are bytes: "é" is two; the surrogate is written escaped, six
+        compact = {"separators": (",", ":")}
+        assert st.stored_bytes() == (
+            len(json.dumps(plain.to_dict(), ensure_ascii=False, **compact).encode())
+            + len(json.dumps(odd.to_dict(), **compact)))  # type: ignore[arg-type]

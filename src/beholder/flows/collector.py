@@ -66,7 +66,7 @@ class CollectorConfig:
     open_report_interval: float = 30.0  # report a long-lived flow at most this often
     udp_idle_timeout: float = 10.0  # a UDP flow ends after this long without a datagram
     dns_port: int = 53  # an extra DNS port to capture besides 53
-    ring_bytes: int = 16 << 20  # close records waiting for user space (~90k connections)
+    ring_bytes: int = 16 << 20  # close records waiting for user space (~84k, 200 B each)
     dns_ring_bytes: int = 2 << 20  # DNS datagrams waiting for user space (~3.5k)
     queue_size: int = 65536  # flows waiting for flows()/next_flow() when there is no callback
     flush_on_stop: bool = True  # report the flows still open when the collector stops
