@@ -218,3 +218,20 @@ def test_store_keeps_paths_that_are_not_utf8(tmp_path: Path) -> None:
         assert st.stored_bytes() == (
             len(json.dumps(plain.to_dict(), ensure_ascii=False, **compact).encode())
             + len(json.dumps(odd.to_dict(), **compact)))  # type: ignore[arg-type]
+
+
+def test_agent_counts_a_batch_the_store_refuses_and_keeps_writing(tmp_path: Path) -> None:
+    from beholder.server.agent import Agent, AgentConfig
+
+    agent = Agent(AgentConfig(data_dir=tmp_path, profile_frequency=0))
+    try:
+        agent._on_flow(_flow(time.time_ns(), 80))
+        agent.store.close()  # the database goes away under the writer
+        agent.flush()
+        assert agent.lost()["store"] == 1 and agent.store_error
+        agent.store = FlowStore(tmp_path)
+        agent._on_flow(_flow(time.time_ns(), 443))
+        agent.flush()
+        assert [f.l4.TCP.destination_port for f in agent.store.query()] == [443]
+    finally:
+        agent.store.close()

@@ -82,6 +82,8 @@ class Agent:
         self._stop = threading.Event()
         self._writer: threading.Thread | None = None
         self._lost_prev: dict[str, int] = {}
+        self.store_lost = 0  # flows the store refused (see flush)
+        self.store_error = ""
 
     def start(self) -> Agent:
         self.collector.start()
@@ -119,7 +121,11 @@ class Agent:
     def flush(self) -> None:
         with self._lock:
             batch, self._pending = self._pending, []
-        self.store.add(batch)
+        try:
+            self.store.add(batch)
+        except Exception as e:  # noqa: BLE001 - a batch the store refuses must not stop the
+            self.store_lost += len(batch)  # writer: counted as lost, the last error kept
+            self.store_error = f"{type(e).__name__}: {e}"
 
     def _write_loop(self) -> None:
         next_retention = time.monotonic()
@@ -134,6 +140,7 @@ class Agent:
 
     def lost(self) -> dict[str, int]:
         out = self.collector.lost()
+        out["store"] = self.store_lost
         with self._lock:
             out["subscribers"] = sum(s.dropped for s in self._subs)
         return out

@@ -89,7 +89,7 @@ def create_app(agent: Agent) -> Starlette:
             "kprobe_available": c.kprobe_available,
             "flows_seen": agent.flows_seen,
             "lost": agent.lost(),
-            "store": agent.store.stats(),
+            "store": {**agent.store.stats(), "last_error": agent.store_error},
             "collector": dict(c.stats),
             "profiler": None if agent.profiler is None else {
                 "frequency_hz": agent.config.profile_frequency,
