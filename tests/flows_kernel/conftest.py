@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from beholder.flows.collector import CollectorConfig, FlowCollector
+from beholder.flows.enums import TrafficDirection
 from beholder.flows.model import Flow
 
 HERE = Path(__file__).resolve().parent
@@ -143,6 +144,13 @@ def collector() -> Iterator[tuple[FlowCollector, Recorder]]:
         c.stop()
     assert c.stats["callback_errors"] == 0, c.callback_error
     assert c.error is None, c.error
+
+
+def one(flows: list[Flow], direction: TrafficDirection) -> Flow:
+    """The one flow of `flows` seen in `direction` (a connection has one per side)."""
+    matching = [f for f in flows if f.traffic_direction is direction]
+    assert len(matching) == 1, [f.to_dict() for f in flows]
+    return matching[0]
 
 
 def wait_for(pred: object, timeout: float = 10.0) -> bool:

@@ -9,7 +9,7 @@ import pytest
 from beholder.flows.enums import ConnState, FlowType, L7FlowType, TrafficDirection
 from beholder.flows.model import Flow
 
-from .conftest import NetPair, Recorder, sh, wait_for
+from .conftest import NetPair, Recorder, one, sh, wait_for
 
 pytestmark = pytest.mark.needs_root
 
@@ -20,12 +20,6 @@ def netns_inode(ns: str) -> int:
 
 def within(actual: int, expected: int, pct: float = 3.0) -> bool:
     return abs(actual - expected) <= expected * pct / 100
-
-
-def one(flows: list[Flow], direction: TrafficDirection) -> Flow:
-    matching = [f for f in flows if f.traffic_direction is direction]
-    assert len(matching) == 1, [f.to_dict() for f in flows]
-    return matching[0]
 
 
 @pytest.mark.parametrize("family", ["ipv4", "ipv6"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -63,13 +64,23 @@ def parse_listen(text: str) -> tuple[str, int]:
               help="UDP (socket, peer) pairs tracked in the kernel (LRU).")
 @click.option("--open-report-interval", default="30s", show_default=True,
               help="Report a long-lived connection at most this often.")
+@click.option("--kube-api", default="auto", show_default=True, metavar="auto|off|URL",
+              help="Kubernetes API server for pod names, namespaces and labels; auto = the "
+                   "in-cluster one when running in a pod, else off.")
+@click.option("--kube-token-file", default="", metavar="FILE",
+              help="Bearer token for --kube-api (default: the pod's service account).")
+@click.option("--kube-ca-file", default="", metavar="FILE",
+              help="CA bundle for --kube-api (default: the service account's ca.crt).")
+@click.option("--kube-node", default="", metavar="NAME", envvar="NODE_NAME",
+              help="Only this node's pods (default: $NODE_NAME, else every pod).")
 @click.option("--profile-frequency", default=19, show_default=True, type=click.IntRange(min=0),
               help="Continuous CPU profiling of every process, in Hz (0: off).")
 @click.option("--profile-interval", default="10s", show_default=True,
               help="Harvest and store profiles this often.")
 def serve(listen: str, data_dir: str, retention_size: str, retention_age: str,
           contexts: tuple[str, ...], metrics_max_label_values: int, tcp_entries: int,
-          udp_entries: int, open_report_interval: str, profile_frequency: int,
+          udp_entries: int, open_report_interval: str, kube_api: str, kube_token_file: str,
+          kube_ca_file: str, kube_node: str, profile_frequency: int,
           profile_interval: str) -> None:
     """Run the flow collector and the continuous profiler, keep history, serve the API."""
     import faulthandler
@@ -79,6 +90,7 @@ def serve(listen: str, data_dir: str, retention_size: str, retention_age: str,
 
     from beholder.ebpf import env
     from beholder.flows.collector import CollectorConfig
+    from beholder.flows.k8s import KubeError
     from beholder.flows.store import StoreError
     from beholder.server.agent import Agent, AgentConfig
     from beholder.server.app import create_app
@@ -99,16 +111,23 @@ def serve(listen: str, data_dir: str, retention_size: str, retention_age: str,
         collector=CollectorConfig(tcp_entries=tcp_entries, udp_entries=udp_entries,
                                   open_report_interval=report),
         metrics=MetricsConfig(contexts=contexts, max_label_values=metrics_max_label_values),
-        profile_frequency=profile_frequency, profile_interval_s=prof_every)
+        profile_frequency=profile_frequency, profile_interval_s=prof_every,
+        kube=kube_config(kube_api, kube_token_file, kube_ca_file, kube_node))
     try:
         agent = Agent(config)
     except StoreError as e:
         raise UserError(str(e)) from None
     try:
         agent.start()
+    except KubeError as e:
+        agent.store.close()
+        raise UserError(f"--kube-api: {e}") from None
     except BaseException:
         agent.store.close()
         raise
+    if agent.pods is not None:
+        click.echo(f"beholder serve: pods from {config.kube.api if config.kube else ''}",
+                   err=True)
     profiling = (f"profiles at {profile_frequency} Hz into {config.profile_store_path}"
                  if profile_frequency else "profiling off")
     click.echo(f"beholder serve: flows on the {agent.collector.path} path, {profiling}, "
@@ -118,3 +137,23 @@ def serve(listen: str, data_dir: str, retention_size: str, retention_age: str,
                     timeout_graceful_shutdown=2)
     finally:
         agent.stop()
+
+
+def kube_config(api: str, token_file: str, ca_file: str, node: str) -> Any:
+    """--kube-* flags -> k8s.KubeConfig, or None when enrichment is off."""
+    from beholder.flows.k8s import KubeConfig
+
+    if api == "off":
+        return None
+    if api == "auto":
+        cfg = KubeConfig.in_cluster()
+        if cfg is None:
+            return None
+    elif api.startswith(("http://", "https://")):
+        cfg = KubeConfig(api=api.rstrip("/"))
+    else:
+        raise UserError(f"--kube-api: expected auto, off or an http(s):// URL, got {api!r}")
+    cfg.token_file, cfg.ca_file = token_file, ca_file
+    if node:
+        cfg.node_name = node
+    return cfg

@@ -88,9 +88,11 @@ class FlowCollector:
     """``with FlowCollector(on_flow=print) as c: ...`` or iterate ``c.flows()``."""
 
     def __init__(self, on_flow: Callable[[Flow], Any] | None = None,
-                 config: CollectorConfig | None = None) -> None:
+                 config: CollectorConfig | None = None,
+                 enrich: Callable[[Flow], None] | None = None) -> None:
         self.config = config or CollectorConfig()
         self.on_flow = on_flow
+        self.enrich = enrich  # e.g. k8s.PodIndex.enrich: adds to a flow before it is handed on
         # The tracepoint path works everywhere (sock:inet_sock_set_state, tcp:*, and
         # cgroup_skb and sock_addr for UDP) and does no per-packet work for TCP, so a
         # kprobe/fentry path (tcp_sendmsg, tcp_cleanup_rbuf...) would add cost, not remove
@@ -229,6 +231,8 @@ class FlowCollector:
                 return
 
     def _emit(self, flow: Flow) -> None:
+        if self.enrich is not None:
+            self.enrich(flow)
         if self.on_flow is not None:
             try:
                 self.on_flow(flow)

@@ -12,6 +12,7 @@ from typing import Any
 
 from beholder.flows.collector import CollectorConfig, FlowCollector
 from beholder.flows.filters import FlowFilter
+from beholder.flows.k8s import KubeConfig, PodIndex
 from beholder.flows.lost import LostEvent
 from beholder.flows.model import Flow
 from beholder.flows.store import FlowStore
@@ -32,6 +33,7 @@ class AgentConfig:
     profile_frequency: int = 19  # Hz, as Parca; 0 turns continuous profiling off
     profile_interval_s: float = 10.0
     profile_max_bytes: int = 512 << 20
+    kube: KubeConfig | None = None  # Kubernetes enrichment: pod names, namespaces, labels
 
     @property
     def profile_store_path(self) -> Path:
@@ -61,7 +63,9 @@ class Agent:
         self.metrics = FlowMetrics(self.config.metrics)
         self.store = FlowStore(self.config.data_dir, max_bytes=self.config.max_bytes,
                                max_age_s=self.config.max_age_s)
-        self.collector = FlowCollector(on_flow=self._on_flow, config=self.config.collector)
+        self.pods = PodIndex(self.config.kube) if self.config.kube is not None else None
+        self.collector = FlowCollector(on_flow=self._on_flow, config=self.config.collector,
+                                       enrich=self.pods.enrich if self.pods else None)
         self.profiler: Any = None
         self.profile_store: Any = None
         if self.config.profile_frequency > 0:
@@ -86,12 +90,21 @@ class Agent:
         self.store_error = ""
 
     def start(self) -> Agent:
-        self.collector.start()
+        if self.pods is not None:
+            self.pods.start()  # a bad API URL or token fails here, before any program loads
+        try:
+            self.collector.start()
+        except BaseException:
+            if self.pods is not None:
+                self.pods.stop()
+            raise
         if self.profiler is not None:
             try:
                 self.profiler.start()
             except BaseException:
                 self.collector.stop()
+                if self.pods is not None:
+                    self.pods.stop()
                 raise
         self._writer = threading.Thread(target=self._write_loop, name="beholder-store",
                                         daemon=True)
@@ -103,6 +116,8 @@ class Agent:
         if self._writer is not None:
             self._writer.join(timeout=10)
         self.collector.stop()
+        if self.pods is not None:
+            self.pods.stop()
         if self.profiler is not None:
             self.profiler.stop()
             self.profile_store.close()

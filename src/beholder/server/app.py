@@ -91,6 +91,9 @@ def create_app(agent: Agent) -> Starlette:
             "lost": agent.lost(),
             "store": {**agent.store.stats(), "last_error": agent.store_error},
             "collector": dict(c.stats),
+            "kubernetes": None if agent.pods is None else {
+                "api": agent.pods.config.api, "refreshes": agent.pods.refreshes,
+                "last_error": agent.pods.last_error},
             "profiler": None if agent.profiler is None else {
                 "frequency_hz": agent.config.profile_frequency,
                 "harvests": len(agent.profiler.harvests),
