@@ -226,3 +226,37 @@ def test_from_json_rejects_non_bool_not() -> None:
         FlowFilter.from_json(
             '{"version": 1, "filters": [{"flag": "--pid", "value": "1", "not": "false"}]}'
         )
+
+
+def test_kubernetes_filters() -> None:
+    from beholder.flows.endpoint import Workload
+
+    pod = samples.container_flow()
+    pod.source.namespace, pod.source.pod_name = "shop", "web-7d4b9c8f5-x2v9q"
+    pod.source.labels = [*pod.source.labels, "k8s:app=web",
+                         "k8s:io.kubernetes.pod.namespace=shop"]
+    pod.source.workloads = [Workload(name="web", kind="Deployment")]
+    flows = {"pod": pod, "host": samples.tcp_closed()}
+
+    def sel(*pairs: tuple[str, str | None]) -> set[str]:
+        f = FlowFilter.from_args(pairs)
+        return {name for name, flow in flows.items() if f.matches(flow)}
+
+    assert sel(("--namespace", "shop")) == {"pod"}
+    assert sel(("--namespace", "default")) == set()
+    assert sel(("--pod", "web-")) == {"pod"}
+    assert sel(("--pod", "shop/web")) == {"pod"}
+    assert sel(("--pod", "other/web")) == set()
+    assert sel(("--label", "app=web")) == {"pod"}
+    assert sel(("--label", "k8s:app=web")) == {"pod"}
+    assert sel(("--label", "app")) == {"pod"}
+    assert sel(("--label", "app=api")) == set()
+    assert sel(("--label", "comm=curl")) == {"host"}
+    assert sel(("--not", None), ("--namespace", "shop")) == {"host"}
+    for pairs, message in (
+            ([("--pod", "shop/")], "invalid --pod 'shop/': expected [namespace/]pod-name"),
+            ([("--namespace", "a/b")], "invalid --namespace 'a/b': not a Kubernetes namespace"),
+            ([("--label", "=x")], "invalid --label '=x': expected key=value or key")):
+        with pytest.raises(FilterError, match=None) as exc:
+            FlowFilter.from_args(pairs)
+        assert str(exc.value) == message

@@ -74,6 +74,35 @@ def container_matcher(flag: str, value: str) -> Matcher:
     return match
 
 
+def namespace_matcher(flag: str, value: str) -> Matcher:
+    if not value or "/" in value:
+        raise _bad(flag, value, "not a Kubernetes namespace")
+    return lambda f: any(ep.namespace == value for ep in _endpoints(f, "either"))
+
+
+def pod_matcher(flag: str, value: str) -> Matcher:
+    """Hubble's --pod: [namespace/]pod-name prefix."""
+    ns, _, prefix = value.rpartition("/")
+    if not prefix:
+        raise _bad(flag, value, "expected [namespace/]pod-name")
+    return lambda f: any(ep.pod_name.startswith(prefix) and (not ns or ep.namespace == ns)
+                         for ep in _endpoints(f, "either"))
+
+
+def label_matcher(flag: str, value: str) -> Matcher:
+    """key=value or key, with or without Cilium's k8s: source prefix (app=web matches
+    k8s:app=web; comm=curl matches beholder's own host labels)."""
+    if not value or value.startswith("=") or " " in value:
+        raise _bad(flag, value, "expected key=value or key")
+    wanted = {value, f"k8s:{value}"} if "=" in value else {value + "=", f"k8s:{value}="}
+    if "=" in value:
+        return lambda f: any(lbl in wanted for ep in _endpoints(f, "either")
+                             for lbl in ep.labels)
+    keys = tuple(wanted)
+    return lambda f: any(lbl.startswith(keys) for ep in _endpoints(f, "either")
+                         for lbl in ep.labels)
+
+
 def ip_matcher(flag: str, value: str, side: Side) -> Matcher:
     try:
         net = ipaddress.ip_network(value, strict=False)
@@ -212,6 +241,10 @@ FLAG_SPECS: dict[str, FlagSpec] = {
     "--pid": FlagSpec(pid_matcher, "PID", "Flows owned by this process id (either side)."),
     "--comm": FlagSpec(comm_matcher, "NAME", "Flows of processes with this comm; globs allowed."),
     "--container": FlagSpec(container_matcher, "ID|NAME", "Container id prefix or name."),
+    "--namespace": FlagSpec(namespace_matcher, "NS", "Kubernetes namespace of either side."),
+    "--pod": FlagSpec(pod_matcher, "[NS/]POD", "Kubernetes pod name prefix, either side."),
+    "--label": FlagSpec(label_matcher, "KEY[=VALUE]",
+                        "Endpoint label of either side (app=web matches k8s:app=web)."),
     "--ip": FlagSpec(_sided(ip_matcher, "either"), "IP|CIDR", "Source or destination IP/CIDR."),
     "--from-ip": FlagSpec(_sided(ip_matcher, "source"), "IP|CIDR", "Source IP or CIDR."),
     "--to-ip": FlagSpec(_sided(ip_matcher, "destination"), "IP|CIDR", "Destination IP or CIDR."),
