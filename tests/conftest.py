@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,12 @@ CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "needs_root: needs root and a real kernel")
+    # Tests press Ctrl-C (SIGINT) on the CLIs they start. A suite launched in the background
+    # by a non-interactive shell (`cmd &`) inherits SIGINT *ignored*, and so would every
+    # child: the CLI would never see the Ctrl-C. Handlers are reset on exec, so installing
+    # one here gives each child the default disposition back.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

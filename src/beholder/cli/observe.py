@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import queue
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -191,8 +193,15 @@ def _follow_live(store: Any, flt: FlowFilter, printer: _Printer, duration: float
                                              time_ns=time.time_ns()))
                 reported[source] = n
 
+    # Ctrl-C sets a flag rather than raising KeyboardInterrupt wherever the main thread is:
+    # inside a DuckDB insert, DuckDB turns the interrupt into its own error (a traceback
+    # instead of the summary). An inherited "ignore SIGINT" is left alone.
+    interrupted = threading.Event()
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, lambda *_: interrupted.set())
     try:
-        while deadline is None or time.monotonic() < deadline:
+        while (deadline is None or time.monotonic() < deadline) and not interrupted.is_set():
             try:
                 handle(q.get(timeout=0.2))
             except queue.Empty:
@@ -210,6 +219,8 @@ def _follow_live(store: Any, flt: FlowFilter, printer: _Printer, duration: float
     except KeyboardInterrupt:
         pass
     finally:
+        if previous is not signal.SIG_IGN:
+            signal.signal(signal.SIGINT, previous)
         collector.stop()
         while not q.empty():
             handle(q.get_nowait())
