@@ -126,8 +126,7 @@ def serve(listen: str, data_dir: str, retention_size: str, retention_age: str,
         agent.store.close()
         raise
     if agent.pods is not None:
-        click.echo(f"beholder serve: pods from {config.kube.api if config.kube else ''}",
-                   err=True)
+        click.echo(f"beholder serve: pods from {agent.pods.config.api}", err=True)
     profiling = (f"profiles at {profile_frequency} Hz into {config.profile_store_path}"
                  if profile_frequency else "profiling off")
     click.echo(f"beholder serve: flows on the {agent.collector.path} path, {profiling}, "

@@ -32,18 +32,14 @@ FLAG_BITS: dict[str, int] = {
 @functools.lru_cache(maxsize=4096)  # every flow has two; a host talks to few distinct peers
 def normalize_ip(addr: str) -> str:
     """Canonical text form; IPv4-mapped IPv6 (dual-stack sockets) becomes plain IPv4."""
-    ip = ipaddress.ip_address(addr)
+    ip = parse_ip(addr)
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         return str(ip.ipv4_mapped)
     return str(ip)
 
 
-@functools.lru_cache(maxsize=4096)
-def _ip_version(addr: str) -> int:
-    try:
-        return ipaddress.ip_address(addr).version
-    except ValueError:
-        return 0
+# Flows repeat the same few addresses; parsing each once keeps flow building and --ip cheap.
+parse_ip = functools.lru_cache(maxsize=4096)(ipaddress.ip_address)
 
 
 @dataclass(slots=True)
@@ -56,9 +52,11 @@ class IP:
 
     def __post_init__(self) -> None:
         if self.ip_version is IPVersion.IP_NOT_USED and self.source:
-            v = _ip_version(self.source)
-            if v:
-                self.ip_version = IPVersion.IPv4 if v == 4 else IPVersion.IPv6
+            try:
+                v = parse_ip(self.source).version
+            except ValueError:
+                return
+            self.ip_version = IPVersion.IPv4 if v == 4 else IPVersion.IPv6
 
     @classmethod
     def of(cls, source: str, destination: str) -> IP:

@@ -7,11 +7,10 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 
 from beholder.flows.endpoint import Endpoint
 from beholder.flows.enums import FlowType, TrafficDirection, Verdict
-from beholder.flows.l3l4 import TCPFlags
+from beholder.flows.l3l4 import TCPFlags, parse_ip
 from beholder.flows.model import Flow
 from beholder.flows.process import Process
 
@@ -27,8 +26,6 @@ def _bad(flag: str, value: str, why: str) -> FilterError:
     return FilterError(f"invalid {flag} '{value}': {why}")
 
 
-# Flows repeat the same few addresses; parsing each once keeps --ip cheap at high rates.
-_parse_ip = lru_cache(maxsize=4096)(ipaddress.ip_address)
 
 
 def _endpoints(flow: Flow, side: Side) -> Iterator[Endpoint]:
@@ -94,11 +91,11 @@ def label_matcher(flag: str, value: str) -> Matcher:
     k8s:app=web; comm=curl matches beholder's own host labels)."""
     if not value or value.startswith("=") or " " in value:
         raise _bad(flag, value, "expected key=value or key")
-    wanted = {value, f"k8s:{value}"} if "=" in value else {value + "=", f"k8s:{value}="}
     if "=" in value:
+        wanted = {value, f"k8s:{value}"}
         return lambda f: any(lbl in wanted for ep in _endpoints(f, "either")
                              for lbl in ep.labels)
-    keys = tuple(wanted)
+    keys = (f"{value}=", f"k8s:{value}=")
     return lambda f: any(lbl.startswith(keys) for ep in _endpoints(f, "either")
                          for lbl in ep.labels)
 
@@ -117,7 +114,7 @@ def ip_matcher(flag: str, value: str, side: Side) -> Matcher:
             addrs.append(f.ip.destination)
         for a in addrs:
             try:
-                if a and _parse_ip(a) in net:
+                if a and parse_ip(a) in net:
                     return True
             except ValueError:
                 continue
